@@ -1,0 +1,1 @@
+# The built-in checks. Installed as opsctl.checks (see setup.cfg package_dir).

@@ -1,0 +1,1 @@
+"""Data files of the built-in checks (thresholds, tables)."""

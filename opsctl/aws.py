@@ -1,0 +1,155 @@
+"""AWS access: one session, one client per (service, region), retries and endpoint handling.
+
+* Credentials: boto3's default chain, or `--profile`, optionally assuming `--role-arn` with
+  `--external-id`.
+* Endpoint: boto3 itself honours AWS_ENDPOINT_URL / AWS_ENDPOINT_URL_<SERVICE>. For a local
+  endpoint (the sandbox, moto), S3 Control's account-id host prefix (`<account>.127.0.0.1`) does
+  not resolve, so a before-send hook strips it (MOTO-NOTES.md).
+* Retries: botocore's adaptive mode (client-side rate limiting on throttles).
+* Connection pool: sized to the worker pool so concurrent calls do not queue for sockets.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import threading
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import boto3
+import botocore.exceptions
+from botocore.config import Config
+
+from opsctl.errors import UsageError
+
+DEFAULT_WORKERS = 16
+ROLE_SESSION_NAME = "opsctl-audit"
+_LOCAL_HOSTS = ("127.", "localhost", "[::1]", "0.0.0.0")
+
+
+def endpoint_url() -> str | None:
+    return os.environ.get("AWS_ENDPOINT_URL") or None
+
+
+def is_local_endpoint(url: str | None) -> bool:
+    if not url:
+        return False
+    host = urlsplit(url).hostname or ""
+    return host.startswith(_LOCAL_HOSTS) or host in {"localhost", "::1"}
+
+
+def _strip_account_prefix(request: Any, **_: Any) -> None:
+    """botocore prefixes s3control hosts with `<account-id>.`; a loopback endpoint has no such name."""
+    parts = urlsplit(request.url)
+    host = parts.netloc
+    match = re.match(r"^\d{12}\.(.+)$", host)
+    if match and is_local_endpoint(f"http://{match.group(1)}"):
+        request.url = urlunsplit(parts._replace(netloc=match.group(1)))
+
+
+class Aws:
+    """A boto3 session plus a thread-safe cache of clients, one per (service, region)."""
+
+    def __init__(
+        self,
+        profile: str | None = None,
+        role_arn: str | None = None,
+        external_id: str | None = None,
+        workers: int = DEFAULT_WORKERS,
+        session: boto3.session.Session | None = None,
+    ):
+        self.workers = workers
+        self._lock = threading.Lock()
+        self._clients: dict[tuple[str, str], Any] = {}
+        self.config = Config(
+            retries={"mode": "adaptive", "max_attempts": 8},
+            max_pool_connections=max(10, workers),
+            connect_timeout=10,
+            read_timeout=60,
+            user_agent_extra="opsctl",
+        )
+        try:
+            base = session or boto3.session.Session(profile_name=profile)
+        except botocore.exceptions.ProfileNotFound:
+            raise UsageError(f"--profile: profile {profile!r} is not in your AWS config; `aws configure list-profiles` lists them") from None
+        if role_arn:
+            base = self._assume(base, role_arn, external_id)
+        self.session = base
+        if is_local_endpoint(endpoint_url()):
+            self.session.events.register("before-send.s3-control.*", _strip_account_prefix)
+
+    def _assume(self, base: boto3.session.Session, role_arn: str, external_id: str | None) -> boto3.session.Session:
+        if not re.match(r"^arn:aws[a-z-]*:iam::\d{12}:role/.+", role_arn):
+            raise UsageError(f"--role-arn: {role_arn!r} is not an IAM role ARN (arn:aws:iam::<account>:role/<name>)")
+        kwargs: dict[str, Any] = {"RoleArn": role_arn, "RoleSessionName": ROLE_SESSION_NAME}
+        if external_id:
+            kwargs["ExternalId"] = external_id
+        try:
+            creds = base.client("sts", config=self.config).assume_role(**kwargs)["Credentials"]
+        except botocore.exceptions.NoCredentialsError:
+            raise UsageError(_NO_CREDENTIALS) from None
+        except botocore.exceptions.ClientError as exc:
+            err = exc.response.get("Error", {})
+            raise UsageError(f"--role-arn: cannot assume {role_arn}: {err.get('Code')}: {err.get('Message')}") from None
+        return boto3.session.Session(
+            aws_access_key_id=creds["AccessKeyId"],
+            aws_secret_access_key=creds["SecretAccessKey"],
+            aws_session_token=creds["SessionToken"],
+            region_name=base.region_name,
+        )
+
+    def client(self, service: str, region: str) -> Any:
+        key = (service, region)
+        with self._lock:
+            cli = self._clients.get(key)
+            if cli is None:
+                cli = self.session.client(service, region_name=region, config=self.config)
+                self._clients[key] = cli
+            return cli
+
+    def default_region(self) -> str:
+        return self.session.region_name or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
+
+    def identity(self) -> dict[str, str]:
+        """Who we are (sts:GetCallerIdentity). Missing or bad credentials are a usage error."""
+        try:
+            ident = self.client("sts", self.default_region()).get_caller_identity()
+        except botocore.exceptions.NoCredentialsError:
+            raise UsageError(_NO_CREDENTIALS) from None
+        except botocore.exceptions.EndpointConnectionError as exc:
+            raise UsageError(f"cannot reach AWS ({exc}); check your network or AWS_ENDPOINT_URL") from None
+        except botocore.exceptions.ClientError as exc:
+            err = exc.response.get("Error", {})
+            raise UsageError(
+                f"credentials rejected by sts:GetCallerIdentity ({err.get('Code')}: {err.get('Message')}); refresh them or pick another --profile"
+            ) from None
+        arn = ident["Arn"]
+        return {"account": ident["Account"], "arn": arn, "partition": arn.split(":")[1]}
+
+    def available_regions(self, service: str = "ec2") -> list[str]:
+        """Regions botocore knows for a service (offline)."""
+        return self.session.get_available_regions(service) or []
+
+    def enabled_regions(self) -> list[str]:
+        """The account's enabled regions (ec2:DescribeRegions without AllRegions)."""
+        try:
+            resp = self.client("ec2", self.default_region()).describe_regions(AllRegions=False)
+        except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as exc:
+            raise UsageError(f"--all-regions: cannot list the account's regions ({exc}); pass --region instead") from None
+        return sorted(r["RegionName"] for r in resp["Regions"])
+
+    def validate_regions(self, regions: list[str]) -> list[str]:
+        known = set(self.available_regions("ec2"))
+        for region in regions:
+            if known and region not in known:
+                close = [r for r in sorted(known) if r.split("-")[0] == region.split("-")[0]][:4]
+                hint = f"; known regions include {', '.join(close)}" if close else ""
+                raise UsageError(f"--region: unknown region {region!r}{hint}")
+        return regions
+
+
+_NO_CREDENTIALS = (
+    "no AWS credentials found; set AWS_PROFILE or pass --profile, run `aws configure`, "
+    "or point at the sandbox with `opsctl sandbox up`"
+)

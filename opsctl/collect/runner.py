@@ -1,0 +1,355 @@
+"""The collection runner: runs every collector across (service, region), concurrently.
+
+Collectors are "dumb gets" (DESIGN.md): they list and describe, normalise to plain dicts and
+return `{resource_type: [resource, ...]}`. They never raise for AWS errors: every call goes
+through `CollectContext.call` / `paginate` / `fill`, which record a failed call in the
+snapshot's coverage and hand back None (or note the failure on the resource). No call is made
+twice for the same input: results are memoised per (service, region, operation, arguments).
+
+Writing a collector::
+
+    @collector("sns", types=("sns.topic",))
+    def collect_topics(ctx: CollectContext, region: str) -> dict[str, list[dict]]:
+        topics = ctx.paginate("sns", region, "list_topics", "Topics", resource_type="sns.topic")
+        if topics is None:                 # listing failed: recorded as a gap of sns.topic
+            return {}
+        resources = [{"arn": t["TopicArn"], "region": region} for t in topics]
+        ctx.map(lambda r: ctx.fill(r, "subscriptions_confirmed", "sns", region,
+                                   "get_topic_attributes", {"TopicArn": r["arn"]},
+                                   extract=lambda a: int(a["Attributes"]["SubscriptionsConfirmed"])),
+                resources)
+        return {"sns.topic": resources}
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Callable, Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+
+import botocore.exceptions
+
+from opsctl.resources import GLOBAL, RESOURCE_TYPES
+from opsctl.snapshot import CoverageGap, Snapshot
+
+#: Region whose endpoint serves the global services (IAM, CloudFront, Route 53, Budgets, Support).
+GLOBAL_API_REGION = "us-east-1"
+
+@dataclass(frozen=True)
+class NotFound:
+    """A call answered with one of the caller's "not configured" error codes (e.g. NoSuchBucketPolicy)."""
+
+    code: str
+
+
+@dataclass(frozen=True)
+class CollectorSpec:
+    service: str
+    types: tuple[str, ...]
+    scope: str  # "global" | "regional"
+    fn: Callable[[CollectContext, str], dict[str, list[dict[str, Any]]]]
+
+
+COLLECTORS: list[CollectorSpec] = []
+
+
+def collector(service: str, types: Iterable[str], scope: str = "regional"):
+    """Register a collector of `types`. Global collectors run once with region "global"."""
+    types = tuple(types)
+    for t in types:
+        if t not in RESOURCE_TYPES:
+            raise ValueError(f"collector {service}: resource type {t!r} is not declared in opsctl/resources.py")
+    if scope not in ("global", "regional"):
+        raise ValueError(f"collector {service}: scope must be global or regional")
+
+    def decorate(fn):
+        COLLECTORS.append(CollectorSpec(service, types, scope, fn))
+        return fn
+
+    return decorate
+
+
+def _error_details(exc: BaseException) -> tuple[str, str]:
+    if isinstance(exc, botocore.exceptions.ClientError):
+        err = exc.response.get("Error", {})
+        code = str(err.get("Code") or exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode") or "ClientError")
+        msg = str(err.get("Message") or exc)
+        if code in {"500", "501", "InternalFailure", "InternalError"} and "not" in msg.lower() and "implement" in msg.lower():
+            code = "NotImplemented"
+        return code, msg
+    if isinstance(exc, botocore.exceptions.ResponseParserError):
+        return "UnparseableResponse", "the endpoint answered with a response botocore cannot parse (unimplemented API?)"
+    if isinstance(exc, NotImplementedError):
+        return "NotImplemented", str(exc) or "the API is not implemented by this endpoint"
+    return type(exc).__name__, str(exc)
+
+
+_CALL_ERRORS = (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError, NotImplementedError)
+
+
+class CollectContext:
+    """Shared state of one collection: clients, memoised calls, coverage, a detail-call pool."""
+
+    def __init__(self, aws: Any, account: str, partition: str = "aws", workers: int = 16):
+        self.aws = aws
+        self.account = account
+        self.partition = partition
+        self.workers = workers
+        self.coverage: list[CoverageGap] = []
+        self._coverage_lock = threading.Lock()
+        self._memo: dict[tuple, Future] = {}
+        self._memo_lock = threading.Lock()
+        self.calls = 0
+        self._detail_pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="opsctl-detail")
+
+    def close(self) -> None:
+        self._detail_pool.shutdown(wait=True)
+
+    # ----- calls -------------------------------------------------------------------------------
+    def api_region(self, region: str) -> str:
+        return GLOBAL_API_REGION if region == GLOBAL else region
+
+    def _record(self, service: str, region: str, operation: str, exc: BaseException, resource_type: str, resource_id: str) -> CoverageGap:
+        code, msg = _error_details(exc)
+        gap = CoverageGap(service, region, operation, code, msg, resource_type, resource_id)
+        with self._coverage_lock:
+            self.coverage.append(gap)
+        return gap
+
+    def _invoke_once(self, key: tuple, thunk: Callable[[], Any]) -> Any:
+        """Run `thunk` at most once per key, even from concurrent threads; re-raise its error to all."""
+        with self._memo_lock:
+            fut = self._memo.get(key)
+            owner = fut is None
+            if owner:
+                fut = Future()
+                self._memo[key] = fut
+        if owner:
+            try:
+                self.calls += 1
+                fut.set_result(thunk())
+            except BaseException as exc:  # noqa: BLE001 - handed to every waiter, re-raised below
+                fut.set_exception(exc)
+        return fut.result()
+
+    def _call(self, service, region, operation, params, resource_type, resource_id, not_found) -> tuple[Any, CoverageGap | None]:
+        params = params or {}
+        client = self.aws.client(service, self.api_region(region))
+        key = (service, self.api_region(region), operation, json.dumps(params, sort_keys=True, default=str))
+        try:
+            return self._invoke_once(key, lambda: getattr(client, operation)(**params)), None
+        except botocore.exceptions.ClientError as exc:
+            code = exc.response.get("Error", {}).get("Code")
+            if code in set(not_found):
+                return NotFound(code), None
+            return None, self._record(service, region, _api_name(client, operation), exc, resource_type, resource_id)
+        except _CALL_ERRORS as exc:
+            return None, self._record(service, region, _api_name(client, operation), exc, resource_type, resource_id)
+
+    def call(
+        self,
+        service: str,
+        region: str,
+        operation: str,
+        params: dict[str, Any] | None = None,
+        *,
+        resource_type: str = "",
+        resource_id: str = "",
+        not_found: Iterable[str] = (),
+    ) -> Any:
+        """One API call. Returns the response; a NotFound for a `not_found` error code; None on failure.
+
+        A failure is recorded in coverage. With `resource_id` empty and `resource_type` set, the
+        failure marks the whole listing of that type in that region as not collected.
+        """
+        return self._call(service, region, operation, params, resource_type, resource_id, not_found)[0]
+
+    def paginate(
+        self,
+        service: str,
+        region: str,
+        operation: str,
+        result_key: str,
+        params: dict[str, Any] | None = None,
+        *,
+        resource_type: str = "",
+        resource_id: str = "",
+        not_found: Iterable[str] = (),
+    ) -> list[Any] | None:
+        """Every item of a paginated list (or of a single call when botocore has no paginator)."""
+        params = params or {}
+        client = self.aws.client(service, self.api_region(region))
+        key = (service, self.api_region(region), operation, "paginate", result_key, json.dumps(params, sort_keys=True, default=str))
+
+        def fetch() -> list[Any]:
+            if client.can_paginate(operation):
+                items: list[Any] = []
+                for page in client.get_paginator(operation).paginate(**params):
+                    items.extend(page.get(result_key, []))
+                return items
+            return list(getattr(client, operation)(**params).get(result_key, []))
+
+        try:
+            return self._invoke_once(key, fetch)
+        except botocore.exceptions.ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") in set(not_found):
+                return []
+            self._record(service, region, _api_name(client, operation), exc, resource_type, resource_id)
+        except _CALL_ERRORS as exc:
+            self._record(service, region, _api_name(client, operation), exc, resource_type, resource_id)
+        return None
+
+    def fill(
+        self,
+        resource: dict[str, Any],
+        field: str,
+        service: str,
+        region: str,
+        operation: str,
+        params: dict[str, Any] | None = None,
+        *,
+        extract: Callable[[Any], Any] = lambda r: r,
+        missing: dict[str, Any] | None = None,
+    ) -> Any:
+        """Set `resource[field]` from one detail call, or note why not in `resource['errors']`.
+
+        `missing` maps "not configured" error codes to the value they mean (e.g.
+        `{"NoSuchBucketPolicy": None}`), so an absent setting is data, not a gap.
+        """
+        missing = missing or {}
+        resp, gap = self._call(service, region, operation, params, resource.get("type", ""), resource.get("arn", ""), missing)
+        if isinstance(resp, NotFound):
+            resource[field] = missing[resp.code]
+            return resource[field]
+        if resp is None:
+            resource.setdefault("errors", {})[field] = gap.reason if gap else f"{service}:{operation} failed"
+            return None
+        try:
+            value = extract(resp)
+        except (KeyError, IndexError, TypeError, ValueError) as exc:
+            reason = f"{service}:{operation} in {region} returned an unexpected shape ({type(exc).__name__}: {exc})"
+            resource.setdefault("errors", {})[field] = reason
+            with self._coverage_lock:
+                self.coverage.append(CoverageGap(service, region, operation, "UnexpectedResponse", reason, resource.get("type", ""), resource.get("arn", "")))
+            return None
+        resource[field] = value
+        return value
+
+    def record_listing_gap(self, service: str, region: str, operation: str, error_code: str, message: str, resource_type: str) -> None:
+        """For a listing that cannot be done at all (e.g. a prerequisite call failed)."""
+        with self._coverage_lock:
+            self.coverage.append(CoverageGap(service, region, operation, error_code, message, resource_type, ""))
+
+    # ----- concurrency -------------------------------------------------------------------------
+    def map(self, fn: Callable[[Any], Any], items: Iterable[Any]) -> list[Any]:
+        """Run `fn` over items on the shared detail pool; results in input order.
+
+        Only call from a collector (outer) task, never from inside a detail task: the detail pool
+        must never wait on itself.
+        """
+        items = list(items)
+        if len(items) <= 1:
+            return [fn(i) for i in items]
+        return list(self._detail_pool.map(fn, items))
+
+    def arn(self, service: str, region: str, resource: str) -> str:
+        region = "" if region == GLOBAL else region
+        return f"arn:{self.partition}:{service}:{region}:{self.account}:{resource}"
+
+
+def _api_name(client: Any, operation: str) -> str:
+    """snake_case method → the API's own name (GetBucketEncryption), as AWS docs and IAM use it."""
+    return client.meta.method_to_api_mapping.get(operation, operation)
+
+
+def load_collectors() -> list[CollectorSpec]:
+    """Import every collector module once (they register themselves)."""
+    import importlib
+    import pkgutil
+
+    import opsctl.collect as pkg
+
+    for mod in pkgutil.iter_modules(pkg.__path__):
+        if mod.name not in {"runner"} and not mod.name.startswith("_"):
+            importlib.import_module(f"opsctl.collect.{mod.name}")
+    return list(COLLECTORS)
+
+
+ProgressFn = Callable[[str, int, int], None]
+
+
+def collect(
+    aws: Any,
+    regions: list[str],
+    *,
+    account: str,
+    partition: str = "aws",
+    services: Iterable[str] | None = None,
+    workers: int = 16,
+    progress: ProgressFn | None = None,
+) -> Snapshot:
+    """Run the collectors over the regions and return the snapshot.
+
+    Tasks are (collector, region) pairs on an outer pool; their per-resource detail calls go to
+    the context's inner pool, so nested waits cannot deadlock.
+    """
+    specs = load_collectors()
+    if services is not None:
+        wanted = set(services)
+        specs = [s for s in specs if s.service in wanted]
+    ctx = CollectContext(aws, account, partition, workers)
+    tasks: list[tuple[CollectorSpec, str]] = []
+    for spec in specs:
+        for region in ([GLOBAL] if spec.scope == "global" else regions):
+            tasks.append((spec, region))
+
+    resources: dict[str, list[dict[str, Any]]] = {}
+    attempted: dict[str, set[str]] = {}
+    started = time.perf_counter()
+    done = 0
+    lock = threading.Lock()
+
+    def run(task: tuple[CollectorSpec, str]) -> None:
+        nonlocal done
+        spec, region = task
+        try:
+            out = spec.fn(ctx, region) or {}
+        except _CALL_ERRORS as exc:  # a collector let an AWS error escape: record it, move on
+            for t in spec.types:
+                ctx._record(spec.service, region, spec.fn.__name__, exc, t, "")
+            out = {}
+        with lock:
+            for t in spec.types:
+                attempted.setdefault(t, set()).add(region)
+            for t, items in out.items():
+                for item in items:
+                    item.pop("type", None)
+                resources.setdefault(t, []).extend(items)
+            done += 1
+            if progress:
+                progress(f"{spec.service} {region}", done, len(tasks))
+
+    try:
+        with ThreadPoolExecutor(max_workers=max(1, min(workers, len(tasks) or 1)), thread_name_prefix="opsctl-collect") as pool:
+            list(pool.map(run, tasks))
+    finally:
+        ctx.close()
+
+    gaps = {(g.resource_type, g.region) for g in ctx.coverage if g.resource_type and not g.resource_id}
+    collected = {t: sorted(r for r in regs if (t, r) not in gaps) for t, regs in attempted.items()}
+    for items in resources.values():
+        items.sort(key=lambda r: (r.get("region", ""), r.get("arn", "")))
+    snap = Snapshot(
+        account=account,
+        regions=list(regions),
+        partition=partition,
+        resources=resources,
+        collected=collected,
+        coverage=sorted(ctx.coverage, key=lambda g: (g.service, g.region, g.operation, g.resource_id)),
+    )
+    snap.stats = {"calls": ctx.calls, "seconds": round(time.perf_counter() - started, 3), "tasks": len(tasks)}  # type: ignore[attr-defined]
+    return snap

@@ -1,0 +1,164 @@
+"""Evaluate checks over a snapshot: pure, no I/O. Produces the Result that every renderer reads."""
+
+from __future__ import annotations
+
+import time
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+from opsctl import __version__
+from opsctl.errors import MissingData
+from opsctl.findings import PILLARS, Finding, Status
+from opsctl.registry import CheckContext, CheckSpec, Outcome
+from opsctl.resources import RESOURCE_TYPES
+from opsctl.snapshot import CoverageGap, Snapshot
+
+RESULT_SCHEMA_VERSION = 1
+
+
+@dataclass
+class Result:
+    """Findings plus what was (not) seen, and how the run went."""
+
+    findings: list[Finding]
+    coverage: list[CoverageGap]
+    account: str
+    regions: list[str]
+    checks_run: list[str]
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+    def summary(self) -> dict[str, Any]:
+        by_status = Counter(f.status.value for f in self.findings)
+        by_pillar: dict[str, Counter] = defaultdict(Counter)
+        by_severity: Counter = Counter()
+        for f in self.findings:
+            by_pillar[f.pillar][f.status.value] += 1
+            if f.status is Status.FAIL:
+                by_severity[f.severity.value] += 1
+        return {
+            "total": len(self.findings),
+            "by_status": {s.value: by_status.get(s.value, 0) for s in Status},
+            "by_pillar": {p: {s.value: by_pillar[p].get(s.value, 0) for s in Status} for p in PILLARS},
+            "failed_by_severity": dict(sorted(by_severity.items())),
+            "coverage_gaps": len(self.coverage),
+            "checks_run": len(self.checks_run),
+        }
+
+    def to_dict(self) -> dict[str, Any]:
+        from dataclasses import asdict
+
+        return {
+            "schema_version": RESULT_SCHEMA_VERSION,
+            "tool": {"name": "opsctl", "version": __version__},
+            "account": self.account,
+            "regions": self.regions,
+            "metadata": self.metadata,
+            "summary": self.summary(),
+            "checks_run": self.checks_run,
+            "findings": [f.to_dict() for f in self.findings],
+            "coverage": [asdict(g) for g in self.coverage],
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Result:
+        return cls(
+            findings=[Finding.from_dict(f) for f in d.get("findings", [])],
+            coverage=[CoverageGap(**g) for g in d.get("coverage", [])],
+            account=d.get("account", ""),
+            regions=list(d.get("regions", [])),
+            checks_run=list(d.get("checks_run", [])),
+            metadata=dict(d.get("metadata", {})),
+        )
+
+
+def _finding(spec: CheckSpec, outcome: Outcome, resource: dict[str, Any] | None, default_id: str, default_region: str) -> Finding:
+    message = outcome.message.strip()
+    if message and not message.endswith((".", "!", "?")):
+        message += "."
+    return Finding(
+        check_id=spec.id,
+        title=spec.title,
+        status=outcome.status,
+        severity=outcome.severity or spec.severity,
+        pillar=outcome.pillar or spec.pillar,
+        resource_id=outcome.resource_id or (resource or {}).get("arn") or default_id,
+        resource_type=spec.resource_type,
+        region=outcome.region or (resource or {}).get("region") or default_region,
+        message=message,
+        evidence=dict(outcome.evidence),
+        runbook=spec.runbook,
+        monthly_savings_usd=outcome.monthly_savings_usd,
+    )
+
+
+def _error(spec: CheckSpec, reason: str, resource_id: str, region: str) -> Finding:
+    return _finding(spec, Outcome(Status.ERROR, reason), None, resource_id, region)
+
+
+def _as_outcomes(value: Outcome | Iterable[Outcome] | None) -> list[Outcome]:
+    if value is None:
+        return []
+    if isinstance(value, Outcome):
+        return [value]
+    return [o for o in value if o is not None]
+
+
+def run_check(spec: CheckSpec, snapshot: Snapshot, params: dict[str, Any] | None = None) -> list[Finding]:
+    """All findings of one check. Never raises: a failing check becomes ERROR findings."""
+    merged = {**spec.params, **(params or {})}
+    ctx = CheckContext(snapshot=snapshot, params=merged)
+    rtype = RESOURCE_TYPES[spec.resource_type]
+    findings: list[Finding] = []
+
+    # Listings that failed: the check cannot speak for those regions.
+    for gap in snapshot.listing_gaps(spec.resource_type):
+        arn = snapshot.account_arn(rtype.service, gap.region)
+        findings.append(_error(spec, f"Could not list {spec.resource_type}: {gap.reason}.", arn, gap.region))
+    if spec.resource_type not in snapshot.collected and not findings:
+        arn = snapshot.account_arn()
+        findings.append(_error(spec, f"{spec.resource_type} was not collected in this snapshot, so the check could not run.", arn, "global"))
+        return findings
+
+    for resource in snapshot.of_type(spec.resource_type):
+        arn = resource.get("arn", "")
+        region = resource.get("region", "")
+        try:
+            outcomes = _as_outcomes(spec.fn(resource, ctx))
+            findings.extend(_finding(spec, o, resource, arn, region) for o in outcomes)
+        except MissingData as missing:
+            findings.append(_error(spec, f"Could not evaluate: {missing.reason}", arn, region))
+        except Exception as exc:  # noqa: BLE001 - a broken check must not stop the audit; it is reported as ERROR
+            findings.append(_error(spec, f"Check raised {type(exc).__name__}: {exc}", arn, region))
+    return findings
+
+
+def evaluate(
+    snapshot: Snapshot,
+    checks: list[CheckSpec],
+    params: dict[str, dict[str, Any]] | None = None,
+    metadata: dict[str, Any] | None = None,
+) -> Result:
+    """Run the given checks over the snapshot; findings sorted deterministically."""
+    started = time.perf_counter()
+    params = params or {}
+    findings: list[Finding] = []
+    for spec in checks:
+        findings.extend(run_check(spec, snapshot, params.get(spec.id)))
+    findings.sort(key=Finding.sort_key)
+    meta = {
+        "snapshot_taken_at": snapshot.taken_at,
+        "evaluated_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "evaluate_seconds": round(time.perf_counter() - started, 4),
+        **(metadata or {}),
+    }
+    return Result(
+        findings=findings,
+        coverage=list(snapshot.coverage),
+        account=snapshot.account,
+        regions=list(snapshot.regions),
+        checks_run=[c.id for c in checks],
+        metadata=meta,
+    )

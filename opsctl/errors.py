@@ -1,0 +1,25 @@
+"""Exceptions that carry a message meant for the user (the CLI prints them on one line)."""
+
+from __future__ import annotations
+
+
+class OpsctlError(Exception):
+    """A problem the user can fix; the CLI prints `opsctl: <message>` and exits with `exit_code`."""
+
+    exit_code = 2
+
+
+class UsageError(OpsctlError):
+    """Bad flag, file or configuration: exit 2."""
+
+
+class MissingData(Exception):
+    """Raised inside a check when the input it needs was not collected.
+
+    The engine turns it into an ERROR finding whose message is `reason`, so a check never
+    reports PASS on data it could not see.
+    """
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason

@@ -1,0 +1,118 @@
+"""The sandbox: a real local AWS endpoint (moto's server, in-process, on a free loopback port)
+seeded with the reference 3D e-commerce architecture — and deliberate defects.
+
+boto3 talks HTTP to it exactly as to AWS, so `opsctl audit` runs unchanged with
+AWS_ENDPOINT_URL pointing at it. moto is an optional extra: `pip install 'opsctl[sandbox]'`.
+
+Seeding is split by tier (opsctl/sandbox_seed/): network → compute → edge → data → ops, each a
+`seed(env)` that creates resources through boto3 against the endpoint and records what later
+tiers need in `env.outputs`. Every resource carries the tags `app=3d-shop` and `tier=<kind>`.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import socket
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from opsctl.errors import OpsctlError
+
+ACCOUNT = "123456789012"
+PRIMARY_REGION = "us-east-1"
+SECONDARY_REGION = "eu-west-1"
+REGIONS = (PRIMARY_REGION, SECONDARY_REGION)
+APP_TAG = {"Key": "app", "Value": "3d-shop"}
+SEED_ORDER = ("network", "compute", "edge", "data", "ops")
+
+#: What `sandbox up` tells a shell to export (the endpoint is filled in at start).
+CREDENTIAL_ENV = {
+    "AWS_ACCESS_KEY_ID": "sandbox",
+    "AWS_SECRET_ACCESS_KEY": "sandbox",
+    "AWS_DEFAULT_REGION": PRIMARY_REGION,
+}
+
+
+class SandboxUnavailable(OpsctlError):
+    exit_code = 2
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextmanager
+def running_server(port: int | None = None) -> Iterator[str]:
+    """Start moto's server in this process on a loopback port; yield its URL; stop it after."""
+    try:
+        from moto.server import ThreadedMotoServer
+    except ImportError:
+        raise SandboxUnavailable("the sandbox needs moto's server: pip install 'opsctl[sandbox]'") from None
+    # Managed policies make IAM checks realistic; seeding ids repeatable makes demos comparable.
+    os.environ.setdefault("MOTO_IAM_LOAD_MANAGED_POLICIES", "false")
+    port = port or free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.stop()
+
+
+@dataclass
+class SeedEnv:
+    """What a seeder gets: clients on the sandbox endpoint and the outputs of earlier seeders."""
+
+    endpoint: str
+    account: str = ACCOUNT
+    region: str = PRIMARY_REGION
+    second_region: str = SECONDARY_REGION
+    outputs: dict[str, Any] = field(default_factory=dict)
+    _clients: dict[tuple[str, str], Any] = field(default_factory=dict)
+
+    def client(self, service: str, region: str | None = None) -> Any:
+        import boto3
+
+        key = (service, region or self.region)
+        if key not in self._clients:
+            self._clients[key] = boto3.client(
+                service,
+                region_name=key[1],
+                endpoint_url=self.endpoint,
+                aws_access_key_id=CREDENTIAL_ENV["AWS_ACCESS_KEY_ID"],
+                aws_secret_access_key=CREDENTIAL_ENV["AWS_SECRET_ACCESS_KEY"],
+            )
+        return self._clients[key]
+
+    @staticmethod
+    def tags(tier: str, name: str | None = None, **extra: str) -> list[dict[str, str]]:
+        """EC2-style tag list: app=3d-shop, tier=<kind>, Name=<name>."""
+        out = [dict(APP_TAG), {"Key": "tier", "Value": tier}]
+        if name:
+            out.append({"Key": "Name", "Value": name})
+        out.extend({"Key": k, "Value": v} for k, v in extra.items())
+        return out
+
+    @staticmethod
+    def tag_map(tier: str, name: str | None = None) -> dict[str, str]:
+        """Dict form of `tags()` for APIs that take a map (Lambda)."""
+        return {t["Key"]: t["Value"] for t in SeedEnv.tags(tier, name)}
+
+
+def seed(endpoint: str) -> SeedEnv:
+    """Create the reference architecture, defects included, on a running sandbox."""
+    env = SeedEnv(endpoint=endpoint)
+    for name in SEED_ORDER:
+        module = importlib.import_module(f"opsctl.sandbox_seed.{name}")
+        module.seed(env)
+    return env
+
+
+def environment(endpoint: str) -> dict[str, str]:
+    """The variables that point opsctl, boto3 or the AWS CLI at the sandbox."""
+    return {"AWS_ENDPOINT_URL": endpoint, **CREDENTIAL_ENV}
