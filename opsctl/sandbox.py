@@ -104,10 +104,15 @@ class SeedEnv:
         return {t["Key"]: t["Value"] for t in SeedEnv.tags(tier, name)}
 
 
-def seed(endpoint: str) -> SeedEnv:
-    """Create the reference architecture, defects included, on a running sandbox."""
+def seed(endpoint: str, only: tuple[str, ...] | None = None) -> SeedEnv:
+    """Create the reference architecture, defects included, on a running sandbox.
+
+    `only` limits seeding to some tiers (network is always seeded), for tests of one tier.
+    """
     env = SeedEnv(endpoint=endpoint)
     for name in SEED_ORDER:
+        if only is not None and name != "network" and name not in only:
+            continue
         module = importlib.import_module(f"opsctl.sandbox_seed.{name}")
         module.seed(env)
     return env

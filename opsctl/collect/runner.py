@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import botocore.exceptions
+from botocore.parsers import ResponseParserError
 
 from opsctl.resources import GLOBAL, RESOURCE_TYPES
 from opsctl.snapshot import CoverageGap, Snapshot
@@ -81,14 +82,15 @@ def _error_details(exc: BaseException) -> tuple[str, str]:
         if code in {"500", "501", "InternalFailure", "InternalError"} and "not" in msg.lower() and "implement" in msg.lower():
             code = "NotImplemented"
         return code, msg
-    if isinstance(exc, botocore.exceptions.ResponseParserError):
+    if isinstance(exc, ResponseParserError):
         return "UnparseableResponse", "the endpoint answered with a response botocore cannot parse (unimplemented API?)"
     if isinstance(exc, NotImplementedError):
         return "NotImplemented", str(exc) or "the API is not implemented by this endpoint"
     return type(exc).__name__, str(exc)
 
 
-_CALL_ERRORS = (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError, NotImplementedError)
+# ResponseParserError is not a BotoCoreError: moto's server answers unimplemented XML APIs with HTML.
+_CALL_ERRORS = (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError, ResponseParserError, NotImplementedError)
 
 
 class CollectContext:

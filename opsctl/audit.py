@@ -1,0 +1,110 @@
+"""The audit use case: resolve scope, collect (or load) a snapshot, evaluate, decide the exit code.
+
+The CLI parses flags and prints; everything between lives here so it can be called and tested
+without click.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from opsctl.aws import Aws
+from opsctl.collect.runner import collect
+from opsctl.config import Config
+from opsctl.engine import Result, evaluate
+from opsctl.errors import UsageError
+from opsctl.findings import Severity, Status
+from opsctl.registry import CheckSpec, select_checks
+from opsctl.snapshot import Snapshot, load_snapshot
+
+EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INCOMPLETE, EXIT_INTERNAL = 0, 1, 2, 3, 4
+
+
+@dataclass
+class AwsOptions:
+    profile: str | None = None
+    regions: tuple[str, ...] = ()
+    all_regions: bool = False
+    role_arn: str | None = None
+    external_id: str | None = None
+    workers: int | None = None
+
+
+@dataclass
+class Selection:
+    select: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
+    pillars: tuple[str, ...] = ()
+    min_severity: str | None = None
+
+
+@dataclass
+class CollectOutcome:
+    snapshot: Snapshot
+    identity: dict[str, str] = field(default_factory=dict)
+    seconds: float = 0.0
+    calls: int = 0
+
+
+def choose_checks(registry: dict[str, CheckSpec], cfg: Config, sel: Selection) -> list[CheckSpec]:
+    """Flags win over the config file; ignores add up."""
+    origin = "--select/--ignore" if (sel.select or sel.ignore) else cfg.where("select")
+    return select_checks(
+        registry,
+        select=sel.select or cfg.select,
+        ignore=tuple(sel.ignore) + tuple(cfg.ignore),
+        pillars=sel.pillars or cfg.pillars,
+        min_severity=sel.min_severity or cfg.min_severity,
+        origin=origin,
+    )
+
+
+def resolve_regions(aws: Aws, opts: AwsOptions, cfg: Config) -> list[str]:
+    if opts.all_regions and opts.regions:
+        raise UsageError("--all-regions and --region exclude each other; pick one")
+    if opts.all_regions:
+        return aws.enabled_regions()
+    regions = list(dict.fromkeys(opts.regions or cfg.regions or [aws.default_region()]))
+    return aws.validate_regions(regions)
+
+
+def collect_snapshot(
+    opts: AwsOptions,
+    cfg: Config,
+    progress: Callable[[str, int, int], None] | None = None,
+    services: list[str] | None = None,
+) -> CollectOutcome:
+    """Connect, resolve regions, and collect. Read-only: only List/Describe/Get calls are made."""
+    workers = opts.workers or cfg.workers or 16
+    aws = Aws(profile=opts.profile, role_arn=opts.role_arn, external_id=opts.external_id, workers=workers)
+    identity = aws.identity()
+    regions = resolve_regions(aws, opts, cfg)
+    started = time.perf_counter()
+    snap = collect(aws, regions, account=identity["account"], partition=identity["partition"], services=services,
+                   workers=workers, progress=progress)
+    stats: dict[str, Any] = getattr(snap, "stats", {})
+    return CollectOutcome(snap, identity, round(time.perf_counter() - started, 3), stats.get("calls", 0))
+
+
+def load_or_collect(snapshot_path: str | None, opts: AwsOptions, cfg: Config, progress=None) -> CollectOutcome:
+    if snapshot_path:
+        return CollectOutcome(load_snapshot(snapshot_path))
+    return collect_snapshot(opts, cfg, progress)
+
+
+def audit(snapshot: Snapshot, checks: list[CheckSpec], cfg: Config, metadata: dict[str, Any] | None = None) -> Result:
+    return evaluate(snapshot, checks, cfg.check_params, metadata)
+
+
+def exit_code(result: Result, fail_on: str, strict: bool) -> int:
+    """0 clean · 1 a FAIL at or above `fail_on` · 3 coverage gaps with `strict` (1 wins over 3)."""
+    if fail_on != "none":
+        floor = Severity(fail_on).rank
+        if any(f.status is Status.FAIL and f.severity.rank >= floor for f in result.findings):
+            return EXIT_FINDINGS
+    if strict and (result.coverage or any(f.status is Status.ERROR for f in result.findings)):
+        return EXIT_INCOMPLETE
+    return EXIT_OK

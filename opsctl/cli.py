@@ -1,0 +1,448 @@
+"""The command line: click commands only. Parsing, printing and exit codes live here; the work
+lives in opsctl.audit, opsctl.engine, opsctl.report and opsctl.sandbox."""
+
+from __future__ import annotations
+
+import functools
+import json
+import logging
+import os
+import signal
+import sys
+import time
+import traceback
+from pathlib import Path
+from typing import Any
+
+import click
+
+from opsctl import __version__
+from opsctl.errors import OpsctlError
+
+EXIT_CODES_HELP = """\b
+Exit codes:
+  0  no FAIL at or above --fail-on
+  1  FAIL findings at or above --fail-on (default: high)
+  2  usage or configuration error (bad flag, config, snapshot, credentials)
+  3  audit incomplete: coverage gaps or ERROR findings, with --strict
+  4  internal error (a bug: please report it)"""
+
+FORMATS = ("table", "json")
+SEVERITIES = ("critical", "high", "medium", "low", "info")
+
+
+def _stderr_console():
+    from rich.console import Console
+
+    return Console(stderr=True, no_color="NO_COLOR" in os.environ)
+
+
+def _color_stdout() -> bool:
+    return "NO_COLOR" not in os.environ and sys.stdout.isatty()
+
+
+def aws_options(fn):
+    """Flags that say which account and regions to read."""
+
+    @click.option("--profile", metavar="NAME", envvar="AWS_PROFILE", show_envvar=True,
+                  help="Named profile from your AWS config (default: the default credential chain).")
+    @click.option("--region", "regions", multiple=True, metavar="REGION",
+                  help="Region to audit; repeat for several. Default: config `regions`, else your default region.")
+    @click.option("--all-regions", is_flag=True, help="Audit every region enabled in the account.")
+    @click.option("--role-arn", metavar="ARN", help="Assume this IAM role first (cross-account audits).")
+    @click.option("--external-id", metavar="ID", help="External id for --role-arn, if the role's trust policy needs one.")
+    @click.option("--workers", type=click.IntRange(1, 64), metavar="N",
+                  help="Concurrent API calls (default 16; config `workers`).")
+    @functools.wraps(fn)
+    def wrapper(*args, profile, regions, all_regions, role_arn, external_id, workers, **kwargs):
+        from opsctl.audit import AwsOptions
+
+        if external_id and not role_arn:
+            raise click.BadParameter("needs --role-arn", param_hint="--external-id")
+        kwargs["aws_opts"] = AwsOptions(profile, tuple(regions), all_regions, role_arn, external_id, workers)
+        return fn(*args, **kwargs)
+
+    return wrapper
+
+
+def selection_options(fn):
+    """Flags that say which checks run."""
+
+    @click.option("--select", multiple=True, metavar="ID|GLOB", help="Run only these checks (e.g. 's3.*'); repeatable.")
+    @click.option("--ignore", multiple=True, metavar="ID|GLOB", help="Skip these checks; repeatable.")
+    @click.option("--pillar", "pillars", multiple=True,
+                  type=click.Choice(["security", "availability", "scalability", "performance", "cost", "operations"]),
+                  help="Run only the checks of this pillar; repeatable.")
+    @click.option("--min-severity", type=click.Choice(SEVERITIES), help="Run only checks of at least this severity.")
+    @functools.wraps(fn)
+    def wrapper(*args, select, ignore, pillars, min_severity, **kwargs):
+        from opsctl.audit import Selection
+
+        kwargs["selection"] = Selection(tuple(select), tuple(ignore), tuple(pillars), min_severity)
+        return fn(*args, **kwargs)
+
+    return wrapper
+
+
+def config_option(fn):
+    return click.option("--config", "config_path", type=click.Path(dir_okay=False), metavar="FILE",
+                        help="Config file (default: ./opsctl.yaml if present).")(fn)
+
+
+class OpsctlGroup(click.Group):
+    """Turns a user-facing OpsctlError into one line on stderr and its exit code (2), wherever raised."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except OpsctlError as exc:
+            click.echo(f"opsctl: {exc}", err=True)
+            ctx.exit(exc.exit_code)
+
+
+@click.group(cls=OpsctlGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, prog_name="opsctl")
+def cli() -> None:
+    """Keep an AWS account honest against its architecture's rules.
+
+    \b
+    Start here:
+      opsctl sandbox demo                      audit a local sandbox account (needs opsctl[sandbox])
+      opsctl audit --region us-east-1          audit your account (read-only)
+      opsctl checks list                       what is checked
+      opsctl explain s3.bucket_not_public      why a check matters and how to fix it
+    """
+
+
+# ----- audit ---------------------------------------------------------------------------------
+@cli.command(epilog=EXIT_CODES_HELP)
+@aws_options
+@selection_options
+@config_option
+@click.option("--snapshot", "snapshot_path", type=click.Path(dir_okay=False), metavar="FILE",
+              help="Evaluate a saved snapshot instead of calling AWS (offline).")
+@click.option("--save-snapshot", type=click.Path(dir_okay=False, writable=True), metavar="FILE",
+              help="Also write the collected snapshot here, to re-evaluate later with --snapshot.")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True, help="Report format.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), metavar="FILE",
+              help="Write the report to FILE instead of standard output.")
+@click.option("--fail-on", type=click.Choice(SEVERITIES + ("none",)),
+              help="Exit 1 when a FAIL of at least this severity exists (default: config `fail_on`, else high).")
+@click.option("--strict", is_flag=True, help="Exit 3 when anything could not be collected or evaluated.")
+@click.option("--show-pass", is_flag=True, help="List passing findings in the table too.")
+def audit(aws_opts, selection, config_path, snapshot_path, save_snapshot, fmt, output, fail_on, strict, show_pass) -> None:
+    """Audit the account against the check catalogue (read-only).
+
+    Collects an inventory of the account (list/describe/get calls only — nothing is created,
+    changed or deleted), evaluates every selected check and reports findings with severity and
+    a runbook. A call that fails (AccessDenied, throttling, an API the endpoint lacks) is
+    recorded as a coverage gap and the checks that needed it report ERROR, never PASS.
+
+    \b
+    Examples:
+      opsctl audit --region us-east-1 --region eu-west-1
+      opsctl audit --all-regions --pillar security --format json -o result.json
+      opsctl audit --select 's3.*' --ignore s3.bucket_access_logging
+      opsctl audit --snapshot snap.json --fail-on critical
+    """
+    from opsctl import audit as core
+    from opsctl.config import load_config
+    from opsctl.registry import load_builtin_checks
+    from opsctl.snapshot import save_snapshot as write_snapshot
+
+    registry = load_builtin_checks()
+    cfg = load_config(config_path, registry)
+    checks = core.choose_checks(registry, cfg, selection)
+    if snapshot_path and (aws_opts.regions or aws_opts.all_regions or aws_opts.role_arn):
+        raise OpsctlError("--snapshot evaluates a saved snapshot; drop --region/--all-regions/--role-arn")
+    started = time.perf_counter()
+    with _progress() as progress:
+        outcome = core.load_or_collect(snapshot_path, aws_opts, cfg, progress)
+    if save_snapshot:
+        write_snapshot(outcome.snapshot, save_snapshot)
+    metadata = _run_metadata(outcome, snapshot_path)
+    result = core.audit(outcome.snapshot, checks, cfg, metadata)
+    result.metadata["duration_seconds"] = round(time.perf_counter() - started, 3)
+    _emit(result, fmt, output, show_pass)
+    if output or save_snapshot:
+        _stderr_console().print(
+            f"[dim]{'wrote ' + output if output else ''}{' · ' if output and save_snapshot else ''}"
+            f"{'snapshot ' + save_snapshot if save_snapshot else ''}[/dim]", highlight=False)
+    code = core.exit_code(result, fail_on or cfg.fail_on or "high", strict)
+    sys.exit(code)
+
+
+def _run_metadata(outcome, snapshot_path) -> dict[str, Any]:
+    meta: dict[str, Any] = {"opsctl_version": __version__, "source": "snapshot" if snapshot_path else "aws"}
+    if snapshot_path:
+        meta["snapshot_file"] = str(snapshot_path)
+    else:
+        meta.update({"caller_arn": outcome.identity.get("arn", ""), "collect_seconds": outcome.seconds,
+                     "api_calls": outcome.calls})
+        if os.environ.get("AWS_ENDPOINT_URL"):
+            meta["endpoint_url"] = os.environ["AWS_ENDPOINT_URL"]
+    return meta
+
+
+def _emit(result, fmt: str, output: str | None, show_pass: bool) -> None:
+    if fmt == "json":
+        from opsctl.report.json_report import render_json
+
+        text = render_json(result)
+    else:
+        from opsctl.report.terminal import render_terminal
+
+        color = _color_stdout() and not output
+        width = max(100, min(180, click.get_terminal_size()[0])) if color else 140
+        text = render_terminal(result, color=color, width=width, show_pass=show_pass)
+    if output:
+        try:
+            Path(output).write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise OpsctlError(f"-o/--output: cannot write {output} ({exc.strerror or exc})") from None
+    else:
+        click.echo(text, nl=False)
+
+
+class _progress:
+    """A progress bar on stderr while collecting; silent when stderr is not a terminal."""
+
+    def __enter__(self):
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+        console = _stderr_console()
+        self._progress = Progress(TextColumn("[bold]collecting[/bold] {task.description:<28}"), BarColumn(),
+                                  MofNCompleteColumn(), TimeElapsedColumn(), console=console, transient=True,
+                                  disable=not console.is_terminal)
+        self._progress.start()
+        self._task = None
+        return self._update
+
+    def _update(self, label: str, done: int, total: int) -> None:
+        if self._task is None:
+            self._task = self._progress.add_task(label, total=total)
+        self._progress.update(self._task, completed=done, description=label)
+
+    def __exit__(self, *exc) -> None:
+        self._progress.stop()
+
+
+# ----- inventory ---------------------------------------------------------------------------
+@cli.group()
+def inventory() -> None:
+    """Collect the account's inventory into a snapshot file."""
+
+
+@inventory.command("collect", epilog=EXIT_CODES_HELP)
+@aws_options
+@config_option
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, writable=True), metavar="FILE",
+              help="Where to write the snapshot (JSON).")
+@click.option("--service", "services", multiple=True, metavar="NAME",
+              help="Collect only this service (e.g. s3, ec2); repeatable. Default: all.")
+def inventory_collect(aws_opts, config_path, output, services) -> None:
+    """Collect a snapshot of the account (read-only) for offline audits.
+
+    \b
+    Example:
+      opsctl inventory collect --region us-east-1 -o snap.json
+      opsctl audit --snapshot snap.json
+    """
+    from opsctl import audit as core
+    from opsctl.collect.runner import load_collectors
+    from opsctl.config import load_config
+    from opsctl.registry import load_builtin_checks
+    from opsctl.snapshot import save_snapshot
+
+    known = sorted({c.service for c in load_collectors()})
+    for s in services:
+        if s not in known:
+            raise click.BadParameter(f"unknown service {s!r}; one of: {', '.join(known)}", param_hint="--service")
+    cfg = load_config(config_path, load_builtin_checks())
+    with _progress() as progress:
+        outcome = core.collect_snapshot(aws_opts, cfg, progress, services=list(services) or None)
+    save_snapshot(outcome.snapshot, output)
+    n = sum(len(v) for v in outcome.snapshot.resources.values())
+    gaps = len(outcome.snapshot.coverage)
+    _stderr_console().print(
+        f"wrote {output}: {n} resources of {len(outcome.snapshot.resources)} types in "
+        f"{', '.join(outcome.snapshot.regions)} ({outcome.calls} calls, {outcome.seconds:.1f}s)"
+        + (f"; [yellow]{gaps} calls failed (see `coverage`)[/yellow]" if gaps else ""), highlight=False)
+
+
+# ----- checks / explain --------------------------------------------------------------------
+@cli.group()
+def checks() -> None:
+    """List the built-in checks."""
+
+
+@checks.command("list")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@selection_options
+def checks_list(fmt, selection) -> None:
+    """List checks with pillar, severity and parameters.
+
+    \b
+    Examples:
+      opsctl checks list --pillar cost
+      opsctl checks list --format json | jq -r '.checks[].id'
+    """
+    from opsctl.audit import choose_checks
+    from opsctl.config import Config
+    from opsctl.registry import load_builtin_checks
+
+    chosen = choose_checks(load_builtin_checks(), Config(), selection)
+    if fmt == "json":
+        click.echo(json.dumps({"checks": [c.to_dict() for c in chosen]}, indent=2))
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=f"{len(chosen)} checks", title_justify="left", expand=False)
+    for col in ("Id", "Pillar", "Severity", "Resource", "Parameters", "Title"):
+        table.add_column(col, overflow="fold")
+    for c in chosen:
+        params = ", ".join(f"{k}={v}" for k, v in c.params.items())
+        table.add_row(c.id, c.pillar, c.severity.value, c.resource_type, params, c.title)
+    Console(no_color=not _color_stdout(), force_terminal=_color_stdout(), width=160 if not sys.stdout.isatty() else None).print(table)
+
+
+@cli.command()
+@click.argument("check_id", metavar="ID")
+@click.option("--raw", is_flag=True, help="Print the runbook's Markdown source.")
+def explain(check_id, raw) -> None:
+    """Show a check's runbook: what it checks, why, and how to fix it.
+
+    \b
+    Example:
+      opsctl explain s3.bucket_public_access_blocked
+    """
+    from opsctl.paths import runbook_path
+    from opsctl.registry import load_builtin_checks
+
+    registry = load_builtin_checks()
+    if check_id not in registry:
+        near = [c for c in registry if check_id.split(".")[0] in c][:5]
+        hint = f" (did you mean {', '.join(near)}?)" if near else "; `opsctl checks list` shows the ids"
+        raise OpsctlError(f"unknown check id {check_id!r}{hint}")
+    path = runbook_path(check_id)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError:
+        raise OpsctlError(f"no runbook for {check_id} at {path}; this is a packaging bug") from None
+    spec = registry[check_id]
+    if raw:
+        click.echo(text)
+        return
+    from rich.console import Console
+    from rich.markdown import Markdown
+
+    console = Console(no_color=not _color_stdout(), force_terminal=_color_stdout())
+    params = ", ".join(f"{k}={v}" for k, v in spec.params.items()) or "none"
+    console.print(f"[bold]{spec.id}[/bold] · {spec.pillar} · {spec.severity.value} · {spec.resource_type} · parameters: {params}",
+                  highlight=False)
+    console.print(Markdown(text))
+
+
+# ----- sandbox -------------------------------------------------------------------------------
+@cli.group()
+def sandbox() -> None:
+    """A local AWS account (moto's server) seeded with the reference architecture and its defects."""
+
+
+def _quiet_server_logs() -> None:
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+
+
+@sandbox.command("demo")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), metavar="FILE",
+              help="Write the report to FILE.")
+@click.option("--save-snapshot", type=click.Path(dir_okay=False, writable=True), metavar="FILE",
+              help="Keep the sandbox snapshot, to re-audit offline with `audit --snapshot`.")
+@click.option("--show-pass", is_flag=True, help="List passing findings in the table too.")
+def sandbox_demo(fmt, output, save_snapshot, show_pass) -> None:
+    """Start the sandbox, seed it, audit it and print the result.
+
+    The sandbox listens on a free loopback port only while the demo runs. The audit is the real
+    one, over HTTP, exactly as against AWS. Exit code 0 unless something broke: the sandbox's
+    findings are deliberate.
+    """
+    from opsctl import audit as core
+    from opsctl import sandbox as sb
+    from opsctl.config import Config
+    from opsctl.registry import load_builtin_checks
+    from opsctl.snapshot import save_snapshot as write_snapshot
+
+    _quiet_server_logs()
+    err = _stderr_console()
+    with sb.running_server() as url:
+        t0 = time.perf_counter()
+        with err.status("seeding the sandbox account…"):
+            sb.seed(url)
+        err.print(f"[dim]sandbox at {url} seeded in {time.perf_counter() - t0:.1f}s[/dim]", highlight=False)
+        os.environ.update(sb.environment(url))
+        cfg = Config()
+        checks_ = core.choose_checks(load_builtin_checks(), cfg, core.Selection())
+        opts = core.AwsOptions(regions=sb.REGIONS)
+        started = time.perf_counter()
+        with _progress() as progress:
+            outcome = core.collect_snapshot(opts, cfg, progress)
+        if save_snapshot:
+            write_snapshot(outcome.snapshot, save_snapshot)
+        result = core.audit(outcome.snapshot, checks_, cfg, _run_metadata(outcome, None))
+        result.metadata["duration_seconds"] = round(time.perf_counter() - started, 3)
+        _emit(result, fmt, output, show_pass)
+        err.print(f"[dim]audit: {outcome.calls} API calls, collected in {outcome.seconds:.2f}s, "
+                  f"total {result.metadata['duration_seconds']:.2f}s[/dim]", highlight=False)
+
+
+@sandbox.command("up")
+@click.option("--port", type=click.IntRange(1024, 65535), help="Port to listen on (default: a free one).")
+def sandbox_up(port) -> None:
+    """Start and seed the sandbox, print how to point tools at it, and run until Ctrl-C.
+
+    \b
+    In another shell:
+      eval "$(opsctl sandbox up | grep ^export)"   # or copy the printed lines
+      opsctl audit --region us-east-1 --region eu-west-1
+      aws s3 ls
+    """
+    from opsctl import sandbox as sb
+
+    _quiet_server_logs()
+    with sb.running_server(port) as url:
+        sb.seed(url)
+        env = sb.environment(url)
+        click.echo(f"# sandbox account {sb.ACCOUNT} listening on {url}, seeded with the reference architecture")
+        click.echo("# paste these into another shell, then run `opsctl audit --region us-east-1 --region eu-west-1`:")
+        for k, v in env.items():
+            click.echo(f"export {k}={v}")
+        click.echo("# Ctrl-C stops the sandbox (its state is lost).", err=False)
+        sys.stdout.flush()
+        try:
+            signal.pause() if hasattr(signal, "pause") else _sleep_forever()
+        except KeyboardInterrupt:
+            click.echo("\nsandbox stopped", err=True)
+
+
+def _sleep_forever() -> None:
+    while True:
+        time.sleep(3600)
+
+
+# ----- entry point -----------------------------------------------------------------------------
+def main() -> None:
+    """Console-script entry: user errors on one line (exit 2), bugs as exit 4."""
+    try:
+        cli.main(prog_name="opsctl")
+    except Exception as exc:  # noqa: BLE001 - last resort: one line, not a traceback, unless asked
+        if os.environ.get("OPSCTL_DEBUG"):
+            traceback.print_exc()
+        click.echo(f"opsctl: internal error: {type(exc).__name__}: {exc} (set OPSCTL_DEBUG=1 for the traceback; please report it)",
+                   err=True)
+        sys.exit(4)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,104 @@
+"""Terminal report: findings grouped by pillar and severity, then a summary and coverage gaps."""
+
+from __future__ import annotations
+
+import io
+from collections import Counter
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from opsctl.engine import Result
+from opsctl.findings import PILLARS, Finding, Status
+from opsctl.report.common import resource_label
+
+STATUS_STYLE = {
+    Status.FAIL: "bold red",
+    Status.ERROR: "bold yellow",
+    Status.WAIVED: "magenta",
+    Status.SKIPPED: "dim",
+    Status.PASS: "green",
+}
+SEVERITY_STYLE = {"critical": "bold white on red", "high": "red", "medium": "yellow", "low": "cyan", "info": "dim"}
+
+
+def _findings_table(pillar: str, findings: list[Finding]) -> Table:
+    table = Table(title=f"{pillar.capitalize()} ({len(findings)})", title_justify="left", title_style="bold",
+                  show_lines=False, expand=True, pad_edge=False)
+    table.add_column("Severity", no_wrap=True)
+    table.add_column("Status", no_wrap=True)
+    table.add_column("Check", no_wrap=True, overflow="fold")
+    table.add_column("Resource", overflow="fold", max_width=34)
+    table.add_column("Region", no_wrap=True)
+    table.add_column("Finding", ratio=1, overflow="fold")
+    for f in sorted(findings, key=lambda f: (-f.severity.rank, f.status != Status.FAIL, f.check_id, f.resource_id)):
+        message = f.message
+        if f.monthly_savings_usd:
+            message += f" (saves ${f.monthly_savings_usd:,.2f}/month)"
+        table.add_row(
+            Text(f.severity.value, style=SEVERITY_STYLE[f.severity.value]),
+            Text(f.status.value, style=STATUS_STYLE[f.status]),
+            f.check_id,
+            resource_label(f.resource_id),
+            f.region,
+            message,
+        )
+    return table
+
+
+def _summary_table(result: Result) -> Table:
+    summary = result.summary()
+    table = Table(title="Summary", title_justify="left", title_style="bold")
+    table.add_column("Pillar")
+    for status in Status:
+        table.add_column(status.value, justify="right", style=STATUS_STYLE[status])
+    for pillar in PILLARS:
+        counts = summary["by_pillar"][pillar]
+        if any(counts.values()):
+            table.add_row(pillar, *[str(counts[s.value] or "") for s in Status])
+    table.add_row(Text("total", style="bold"), *[Text(str(summary["by_status"][s.value]), style="bold") for s in Status])
+    return table
+
+
+def _coverage_table(result: Result) -> Table | None:
+    if not result.coverage:
+        return None
+    grouped = Counter((g.service, g.region, g.operation, g.error_code) for g in result.coverage)
+    table = Table(title=f"Coverage gaps ({len(result.coverage)} failed calls; checks on that data say ERROR)",
+                  title_justify="left", title_style="bold yellow")
+    for col in ("Service", "Region", "Operation", "Error", "Calls"):
+        table.add_column(col, justify="right" if col == "Calls" else "left")
+    for (service, region, op, code), n in sorted(grouped.items()):
+        table.add_row(service, region, op, code, str(n))
+    return table
+
+
+def render_terminal(result: Result, *, color: bool = True, width: int = 140, show_pass: bool = False) -> str:
+    """The human report as a string (ANSI-coloured when `color`)."""
+    buf = io.StringIO()
+    console = Console(file=buf, width=width, force_terminal=color, no_color=not color, color_system="standard" if color else None,
+                      highlight=False, soft_wrap=False)
+    shown = [f for f in result.findings if show_pass or f.status is not Status.PASS]
+    by_pillar: dict[str, list[Finding]] = {}
+    for f in shown:
+        by_pillar.setdefault(f.pillar, []).append(f)
+    scope = f"account {result.account} · regions {', '.join(result.regions) or '-'} · {len(result.checks_run)} checks"
+    console.print(Text(f"opsctl audit — {scope}", style="bold"))
+    if not shown:
+        console.print(Text("No findings to show (every evaluated check passed).", style="green"))
+    for pillar in PILLARS:
+        if pillar in by_pillar:
+            console.print()
+            console.print(_findings_table(pillar, by_pillar[pillar]))
+    console.print()
+    console.print(_summary_table(result))
+    coverage = _coverage_table(result)
+    if coverage is not None:
+        console.print()
+        console.print(coverage)
+    if not show_pass:
+        passed = result.summary()["by_status"]["PASS"]
+        if passed:
+            console.print(Text(f"{passed} passing findings hidden; --show-pass lists them.", style="dim"))
+    return buf.getvalue()

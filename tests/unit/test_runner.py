@@ -1,0 +1,116 @@
+"""The collection runner: failed calls become coverage, not crashes; no call is made twice."""
+
+from __future__ import annotations
+
+import boto3
+import pytest
+from botocore.parsers import ResponseParserError
+from botocore.stub import Stubber
+
+from opsctl.collect import runner
+from opsctl.collect.runner import CollectContext, collect, collector
+
+
+class FakeAws:
+    """Hands out real botocore clients wrapped in Stubbers, one per (service, region)."""
+
+    def __init__(self):
+        self.clients, self.stubs = {}, {}
+
+    def client(self, service, region):
+        if (service, region) not in self.clients:
+            cli = boto3.client(service, region_name=region)
+            self.clients[(service, region)] = cli
+            self.stubs[(service, region)] = Stubber(cli)
+            self.stubs[(service, region)].activate()
+        return self.clients[(service, region)]
+
+    def stub(self, service, region="us-east-1"):
+        self.client(service, region)
+        return self.stubs[(service, region)]
+
+
+@pytest.fixture
+def ctx():
+    aws = FakeAws()
+    c = CollectContext(aws, "123456789012", workers=4)
+    yield aws, c
+    c.close()
+
+
+def test_same_call_is_made_once(ctx):
+    aws, c = ctx
+    aws.stub("sns").add_response("get_topic_attributes", {"Attributes": {"SubscriptionsConfirmed": "2"}}, {"TopicArn": "arn:t"})
+    first = c.call("sns", "us-east-1", "get_topic_attributes", {"TopicArn": "arn:t"})
+    second = c.call("sns", "us-east-1", "get_topic_attributes", {"TopicArn": "arn:t"})
+    assert first is second and c.calls == 1
+    aws.stub("sns").assert_no_pending_responses()
+
+
+def test_failed_listing_is_recorded_as_gap(ctx):
+    aws, c = ctx
+    aws.stub("sns").add_client_error("list_topics", "AccessDenied", "not allowed")
+    assert c.paginate("sns", "us-east-1", "list_topics", "Topics", resource_type="sns.topic") is None
+    (gap,) = c.coverage
+    assert (gap.service, gap.region, gap.operation, gap.error_code, gap.resource_type, gap.resource_id) == (
+        "sns", "us-east-1", "ListTopics", "AccessDenied", "sns.topic", "")
+    assert "AccessDenied" in gap.reason and "ListTopics" in gap.reason
+
+
+def test_fill_sets_field_not_configured_value_or_error(ctx):
+    aws, c = ctx
+    s3 = aws.stub("s3")
+    s3.add_response("get_bucket_versioning", {"Status": "Enabled"}, {"Bucket": "a"})
+    s3.add_client_error("get_bucket_policy", "NoSuchBucketPolicy", "none", expected_params={"Bucket": "a"})
+    s3.add_client_error("get_bucket_encryption", "AccessDenied", "denied", expected_params={"Bucket": "a"})
+    bucket = {"arn": "arn:aws:s3:::a", "type": "s3.bucket"}
+    c.fill(bucket, "versioning", "s3", "us-east-1", "get_bucket_versioning", {"Bucket": "a"}, extract=lambda r: r.get("Status"))
+    c.fill(bucket, "policy", "s3", "us-east-1", "get_bucket_policy", {"Bucket": "a"}, missing={"NoSuchBucketPolicy": None})
+    c.fill(bucket, "encryption", "s3", "us-east-1", "get_bucket_encryption", {"Bucket": "a"})
+    assert bucket["versioning"] == "Enabled" and bucket["policy"] is None and "encryption" not in bucket
+    assert "GetBucketEncryption" in bucket["errors"]["encryption"] and "AccessDenied" in bucket["errors"]["encryption"]
+    assert [g.resource_id for g in c.coverage] == ["arn:aws:s3:::a"]
+
+
+def test_unexpected_shape_is_error_not_crash(ctx):
+    aws, c = ctx
+    aws.stub("s3").add_response("get_bucket_versioning", {}, {"Bucket": "a"})
+    bucket = {"arn": "arn:aws:s3:::a"}
+    c.fill(bucket, "versioning", "s3", "us-east-1", "get_bucket_versioning", {"Bucket": "a"}, extract=lambda r: r["Status"])
+    assert "unexpected shape" in bucket["errors"]["versioning"]
+
+
+def test_unimplemented_and_parser_errors_are_gaps(ctx, monkeypatch):
+    aws, c = ctx
+    cli = aws.client("sns", "us-east-1")
+    monkeypatch.setattr(cli, "list_topics", lambda **_: (_ for _ in ()).throw(NotImplementedError("nope")), raising=False)
+    assert c.call("sns", "us-east-1", "list_topics", resource_type="sns.topic") is None
+    assert c.coverage[-1].error_code == "NotImplemented"
+    err = ResponseParserError("bad html")
+    monkeypatch.setattr(cli, "list_subscriptions", lambda **_: (_ for _ in ()).throw(err), raising=False)
+    assert c.call("sns", "us-east-1", "list_subscriptions") is None
+    assert c.coverage[-1].error_code == "UnparseableResponse"
+
+
+def test_collect_marks_failed_regions_as_not_collected(monkeypatch):
+    monkeypatch.setattr(runner, "COLLECTORS", [])
+    monkeypatch.setattr(runner, "load_collectors", lambda: list(runner.COLLECTORS))
+
+    @collector("sns", types=("sns.topic",))
+    def fake(ctx, region):
+        if region == "eu-west-1":
+            ctx.record_listing_gap("sns", region, "ListTopics", "AccessDenied", "denied", "sns.topic")
+            return {}
+        return {"sns.topic": [{"arn": f"arn:aws:sns:{region}:123456789012:t", "region": region, "type": "sns.topic"}]}
+
+    progress = []
+    snap = collect(FakeAws(), ["us-east-1", "eu-west-1"], account="123456789012", workers=2,
+                   progress=lambda label, done, total: progress.append((done, total)))
+    assert snap.collected == {"sns.topic": ["us-east-1"]}
+    assert snap.resources["sns.topic"][0] == {"arn": "arn:aws:sns:us-east-1:123456789012:t", "region": "us-east-1"}
+    assert sorted(progress) == [(1, 2), (2, 2)]
+
+
+def test_collector_declares_known_types_only():
+    with pytest.raises(ValueError, match="not declared"):
+        collector("sns", types=("sns.nothing",))
