@@ -119,6 +119,8 @@ class Snapshot:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any], source: str = "snapshot") -> Snapshot:
+        if isinstance(data, dict) and "findings" in data and "resources" not in data:
+            raise UsageError(f"{source}: this is an audit result, not a snapshot; write a snapshot with --save-snapshot or `opsctl inventory collect -o FILE`")
         if not isinstance(data, dict) or "schema_version" not in data:
             raise UsageError(f"{source}: not an opsctl snapshot (no schema_version); write one with `opsctl inventory collect -o FILE`")
         version = data["schema_version"]

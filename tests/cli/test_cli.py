@@ -1,0 +1,155 @@
+"""The CLI as a user meets it: help everywhere, one-line errors with exit 2, stable exit codes."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+import jsonschema
+import pytest
+from click.testing import CliRunner
+
+from opsctl.cli import cli
+from opsctl.registry import load_builtin_checks
+from opsctl.snapshot import CoverageGap, save_snapshot
+from tests.helpers import snapshot
+
+SCHEMA = json.loads((Path(__file__).resolve().parents[2] / "opsctl" / "schemas" / "result.schema.json").read_text())
+
+
+@pytest.fixture
+def runner():
+    return CliRunner()
+
+
+def all_commands(group: click.Group, prefix=()):
+    for name, cmd in group.commands.items():
+        yield (*prefix, name)
+        if isinstance(cmd, click.Group):
+            yield from all_commands(cmd, (*prefix, name))
+
+
+@pytest.mark.parametrize("path", list(all_commands(cli)), ids=" ".join)
+def test_every_command_has_help(runner, path):
+    result = runner.invoke(cli, [*path, "--help"])
+    assert result.exit_code == 0, result.output
+    assert "Usage: " in result.output
+    cmd = cli
+    for part in path:
+        cmd = cmd.commands[part]
+    assert cmd.help and len(cmd.help.strip()) > 20, f"{' '.join(path)} needs a help text that teaches"
+
+
+def test_audit_help_documents_exit_codes(runner):
+    out = runner.invoke(cli, ["audit", "--help"]).output
+    for code in ("0 ", "1 ", "2 ", "3 ", "4 "):
+        assert f"  {code}" in out
+
+
+def test_version(runner):
+    assert runner.invoke(cli, ["--version"]).output.startswith("opsctl, version")
+
+
+def test_checks_list_json_has_every_check(runner):
+    data = json.loads(runner.invoke(cli, ["checks", "list", "--format", "json"]).output)
+    assert {c["id"] for c in data["checks"]} == set(load_builtin_checks())
+    assert all({"id", "pillar", "severity", "resource_type", "params", "runbook"} <= set(c) for c in data["checks"])
+
+
+def test_checks_list_table_filters(runner):
+    out = runner.invoke(cli, ["checks", "list", "--pillar", "cost"]).output
+    assert "s3.bucket_lifecycle" in out and "s3.bucket_not_public" not in out
+
+
+def test_explain_renders_runbook_and_rejects_unknown(runner):
+    result = runner.invoke(cli, ["explain", "s3.bucket_not_public"])
+    assert result.exit_code == 0 and "Why it matters" in result.output and "How to fix" in result.output
+    bad = runner.invoke(cli, ["explain", "s3.bucket_nope"])
+    assert bad.exit_code == 2 and "unknown check id 's3.bucket_nope'" in bad.output
+    assert "did you mean" in bad.output
+
+
+@pytest.fixture
+def snap_file(tmp_path):
+    """A snapshot with one listing gap (kms in us-east-1) and nothing else: no PASS may come from it."""
+    snap = snapshot({}, coverage=[CoverageGap("s3", "global", "ListBuckets", "AccessDenied", "denied", "s3.bucket", "")])
+    path = tmp_path / "snap.json"
+    save_snapshot(snap, path)
+    return path
+
+
+def test_audit_from_snapshot_json_matches_schema(runner, snap_file, tmp_path):
+    out = tmp_path / "r.json"
+    result = runner.invoke(cli, ["audit", "--snapshot", str(snap_file), "--format", "json", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    data = json.loads(out.read_text())
+    jsonschema.validate(data, SCHEMA)
+    s3 = [f for f in data["findings"] if f["check_id"].startswith("s3.") and f["resource_type"] == "s3.bucket"]
+    assert s3 and {f["status"] for f in s3} == {"ERROR"}
+    assert all("ListBuckets" in f["message"] for f in s3)
+    assert data["metadata"]["source"] == "snapshot" and data["summary"]["coverage_gaps"] == 1
+
+
+def test_strict_exits_3_on_gaps(runner, snap_file):
+    assert runner.invoke(cli, ["audit", "--snapshot", str(snap_file), "--strict"]).exit_code == 3
+    assert runner.invoke(cli, ["audit", "--snapshot", str(snap_file)]).exit_code == 0
+
+
+def test_table_output_groups_and_summarises(runner, snap_file):
+    out = runner.invoke(cli, ["audit", "--snapshot", str(snap_file), "--select", "s3.*"]).output
+    assert "Security" in out and "Summary" in out and "Coverage gaps" in out and "ListBuckets" in out
+    assert "\x1b[" not in out  # no colour when not a terminal / NO_COLOR
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["audit", "--snapshot", "missing.json"], "cannot read snapshot"),
+        (["audit", "--select", "nope.*", "--snapshot", "x.json"], "no check matches 'nope.*'"),
+        (["audit", "--region", "us-east-1", "--snapshot", "x.json"], "drop --region"),
+        (["audit", "--external-id", "x"], "needs --role-arn"),
+        (["audit", "--fail-on", "urgent"], "Invalid value for '--fail-on'"),
+        (["inventory", "collect", "-o", "x.json", "--service", "s4"], "unknown service 's4'"),
+    ],
+)
+def test_usage_errors_exit_2_with_one_line(runner, tmp_path, monkeypatch, args, message):
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(cli, args)
+    assert result.exit_code == 2, result.output
+    assert message in result.output
+    assert "Traceback" not in result.output
+
+
+def test_bad_config_names_file_and_line(runner, tmp_path, snap_file):
+    cfg = tmp_path / "opsctl.yaml"
+    cfg.write_text("regions: [us-east-1]\nchecks:\n  s3.bucket_nope: {x: 1}\n")
+    result = runner.invoke(cli, ["audit", "--config", str(cfg), "--snapshot", str(snap_file)])
+    assert result.exit_code == 2
+    assert f"{cfg}:3: checks: unknown check id 's3.bucket_nope'" in result.output
+
+
+def test_wrong_version_snapshot(runner, tmp_path):
+    path = tmp_path / "old.json"
+    path.write_text(json.dumps({"schema_version": 0}))
+    result = runner.invoke(cli, ["audit", "--snapshot", str(path)])
+    assert result.exit_code == 2 and "schema_version 0 is not supported" in result.output
+
+
+def test_missing_credentials(runner, monkeypatch, tmp_path):
+    for var in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    result = runner.invoke(cli, ["audit", "--region", "us-east-1"])
+    assert result.exit_code == 2, result.output
+    assert "no AWS credentials found" in result.output
+
+
+def test_unknown_region(runner, moto_aws):
+    result = runner.invoke(cli, ["audit", "--region", "us-east-9"])
+    assert result.exit_code == 2 and "unknown region 'us-east-9'" in result.output
+
+
+def test_unknown_profile(runner):
+    result = runner.invoke(cli, ["audit", "--profile", "nope"])
+    assert result.exit_code == 2 and "profile 'nope'" in result.output

@@ -1,0 +1,117 @@
+"""End to end: the real `opsctl` executable against the sandbox (moto's server over HTTP)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import urllib.request
+from pathlib import Path
+
+import boto3
+import jsonschema
+import pytest
+
+from opsctl import sandbox
+from opsctl.registry import load_builtin_checks
+
+ROOT = Path(__file__).resolve().parents[2]
+OPSCTL = str(Path(sys.executable).parent / "opsctl")
+SCHEMA = json.loads((ROOT / "opsctl" / "schemas" / "result.schema.json").read_text())
+pytestmark = pytest.mark.slow
+
+
+def run_opsctl(args, env_extra=None, cwd=None):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_ENDPOINT_URL")}
+    env.update(env_extra or {})
+    return subprocess.run([OPSCTL, *args], capture_output=True, text=True, env=env, cwd=cwd, timeout=300)
+
+
+@pytest.fixture(scope="module")
+def seeded_sandbox():
+    with sandbox.running_server() as url:
+        sandbox.seed(url)
+        yield url
+
+
+def fails_by_check(findings):
+    out = {}
+    for f in findings:
+        out.setdefault(f["check_id"], set()).add(f["status"])
+    return out
+
+
+def test_sandbox_demo_fails_every_check(tmp_path):
+    out = tmp_path / "demo.json"
+    proc = run_opsctl(["sandbox", "demo", "--format", "json", "-o", str(out)], cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    data = json.loads(out.read_text())
+    jsonschema.validate(data, SCHEMA)
+    statuses = fails_by_check(data["findings"])
+    without_fail = sorted(cid for cid in load_builtin_checks() if "FAIL" not in statuses.get(cid, set()))
+    assert not without_fail, f"the sandbox must seed a defect for every check; no FAIL for {without_fail}"
+
+
+def test_audit_via_endpoint_then_offline(seeded_sandbox, tmp_path):
+    env = sandbox.environment(seeded_sandbox)
+    result, snap = tmp_path / "r.json", tmp_path / "snap.json"
+    proc = run_opsctl(["audit", "--region", "us-east-1", "--region", "eu-west-1", "--format", "json", "-o", str(result),
+                       "--save-snapshot", str(snap)], env, cwd=tmp_path)
+    assert proc.returncode == 1, proc.stderr  # the sandbox has high-severity defects
+    online = json.loads(result.read_text())
+    jsonschema.validate(online, SCHEMA)
+    assert online["regions"] == ["us-east-1", "eu-west-1"] and online["account"] == sandbox.ACCOUNT
+    assert online["metadata"]["endpoint_url"] == seeded_sandbox
+
+    offline_out = tmp_path / "offline.json"
+    proc = run_opsctl(["audit", "--snapshot", str(snap), "--format", "json", "-o", str(offline_out)], cwd=tmp_path)
+    assert proc.returncode == 1, proc.stderr
+    offline = json.loads(offline_out.read_text())
+    key = lambda f: (f["check_id"], f["resource_id"], f["status"], f["message"])  # noqa: E731
+    assert sorted(map(key, offline["findings"])) == sorted(map(key, online["findings"]))
+
+    table = run_opsctl(["audit", "--snapshot", str(snap), "--fail-on", "none"], cwd=tmp_path)
+    assert table.returncode == 0 and "Summary" in table.stdout and "FAIL" in table.stdout
+
+
+def test_audit_is_read_only(seeded_sandbox, monkeypatch):
+    """Every API call the collectors make is a read (List/Describe/Get, plus the credential report)."""
+    from opsctl.aws import Aws
+    from opsctl.collect.runner import collect
+
+    for k, v in sandbox.environment(seeded_sandbox).items():
+        monkeypatch.setenv(k, v)
+    aws = Aws(workers=8)
+    seen: set[str] = set()
+    aws.session.events.register("before-call.*.*", lambda model, **_: seen.add(model.name))
+    collect(aws, list(sandbox.REGIONS), account=sandbox.ACCOUNT, workers=8)
+    writes = sorted(op for op in seen if not op.startswith(("List", "Describe", "Get", "GenerateCredentialReport", "Lookup", "Search")))
+    assert seen and not writes, f"the audit must not write: {writes}"
+
+
+def test_access_denied_on_one_service_gives_error_and_gaps(tmp_path):
+    """Under an IAM policy that denies S3, the audit completes: S3 checks ERROR, the rest still evaluate."""
+    with sandbox.running_server() as url:
+        sandbox.seed(url, only=("edge",))
+        iam = boto3.client("iam", endpoint_url=url, region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x")
+        iam.create_user(UserName="auditor")
+        iam.put_user_policy(UserName="auditor", PolicyName="read-but-no-s3", PolicyDocument=json.dumps({
+            "Version": "2012-10-17",
+            "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"},
+                          {"Effect": "Deny", "Action": "s3:*", "Resource": "*"}]}))
+        key = iam.create_access_key(UserName="auditor")["AccessKey"]
+        urllib.request.urlopen(urllib.request.Request(f"{url}/moto-api/reset-auth", data=b"0", method="POST")).read()
+        env = {**sandbox.environment(url), "AWS_ACCESS_KEY_ID": key["AccessKeyId"], "AWS_SECRET_ACCESS_KEY": key["SecretAccessKey"]}
+        out = tmp_path / "r.json"
+        proc = run_opsctl(["audit", "--region", "us-east-1", "--select", "s3.*", "--select", "cloudfront.*",
+                           "--format", "json", "-o", str(out)], env, cwd=tmp_path)
+    assert proc.returncode in (0, 1), proc.stderr
+    data = json.loads(out.read_text())
+    s3 = [f for f in data["findings"] if f["check_id"].startswith("s3.")]
+    assert s3 and all(f["status"] == "ERROR" for f in s3), sorted({f["status"] for f in s3})
+    assert any("AccessDenied" in f["message"] for f in s3)
+    assert any(g["service"] == "s3" and g["error_code"] == "AccessDenied" for g in data["coverage"])
+    assert {f["status"] for f in data["findings"] if f["check_id"].startswith("cloudfront.")} & {"PASS", "FAIL"}
+    table = run_opsctl(["audit", "--snapshot", str(out)], cwd=tmp_path)  # a result is not a snapshot
+    assert table.returncode == 2 and "is an audit result, not a snapshot" in table.stderr
