@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from opsctl.collect.runner import CollectContext, NotFound
+from opsctl.collect.runner import CollectContext
 
 #: Stop a listing that keeps handing back markers (a misbehaving endpoint) instead of looping.
 MAX_PAGES = 10_000
@@ -78,7 +78,7 @@ def call_pages(
     page_params = dict(params)
     for _ in range(MAX_PAGES):
         page = ctx.call(service, region, operation, page_params, resource_type=resource_type)
-        if page is None or isinstance(page, NotFound):
+        if page is None:
             return None
         collected.extend(items(page))
         marker = next_marker(page)
