@@ -53,13 +53,14 @@ class Case:
     params: dict[str, Any] = field(default_factory=dict)
     message_contains: str | None = None
     coverage: list[CoverageGap] = field(default_factory=list)
+    regions: tuple[str, ...] = (REGION,)
 
     @property
     def id(self) -> str:
         return f"{self.check_id}:{self.name}"
 
     def check(self) -> list[Finding]:
-        findings = run(self.check_id, snapshot(self.resources, coverage=self.coverage), **self.params)
+        findings = run(self.check_id, snapshot(self.resources, coverage=self.coverage, regions=self.regions), **self.params)
         got = statuses(findings)
         assert got == self.expect, f"{self.id}: expected {self.expect}, got {got}: {[f.message for f in findings]}"
         if self.message_contains:
