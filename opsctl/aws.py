@@ -48,6 +48,17 @@ def _strip_account_prefix(request: Any, **_: Any) -> None:
         request.url = urlunsplit(parts._replace(netloc=match.group(1)))
 
 
+def retry_policy(url: str | None) -> dict[str, Any]:
+    """Adaptive retries (client-side rate limiting on throttles) against AWS.
+
+    A local endpoint (the sandbox, moto) never throttles, and answers an API it lacks with HTTP
+    500, which botocore would retry with backoff for ~10 s per call: there, one attempt.
+    """
+    if is_local_endpoint(url):
+        return {"mode": "standard", "total_max_attempts": 1}
+    return {"mode": "adaptive", "max_attempts": 8}
+
+
 class Aws:
     """A boto3 session plus a thread-safe cache of clients, one per (service, region)."""
 
@@ -63,7 +74,7 @@ class Aws:
         self._lock = threading.Lock()
         self._clients: dict[tuple[str, str], Any] = {}
         self.config = Config(
-            retries={"mode": "adaptive", "max_attempts": 8},
+            retries=retry_policy(endpoint_url()),
             max_pool_connections=max(10, workers),
             connect_timeout=10,
             read_timeout=60,

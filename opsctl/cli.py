@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import functools
 import json
-import logging
 import os
 import signal
 import sys
@@ -350,10 +349,6 @@ def sandbox() -> None:
     """A local AWS account (moto's server) seeded with the reference architecture and its defects."""
 
 
-def _quiet_server_logs() -> None:
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)
-
-
 @sandbox.command("demo")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
 @click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), metavar="FILE",
@@ -365,16 +360,15 @@ def sandbox_demo(fmt, output, save_snapshot, show_pass) -> None:
     """Start the sandbox, seed it, audit it and print the result.
 
     The sandbox listens on a free loopback port only while the demo runs. The audit is the real
-    one, over HTTP, exactly as against AWS. Exit code 0 unless something broke: the sandbox's
-    findings are deliberate.
+    one, over HTTP, exactly as against AWS, with the shop's own opsctl.yaml (its ALBs must span
+    three zones; `opsctl sandbox up` prints it). Exit code 0 unless something broke: the
+    sandbox's findings are deliberate.
     """
     from opsctl import audit as core
     from opsctl import sandbox as sb
-    from opsctl.config import Config
     from opsctl.registry import load_builtin_checks
     from opsctl.snapshot import save_snapshot as write_snapshot
 
-    _quiet_server_logs()
     err = _stderr_console()
     with sb.running_server() as url:
         t0 = time.perf_counter()
@@ -382,8 +376,9 @@ def sandbox_demo(fmt, output, save_snapshot, show_pass) -> None:
             sb.seed(url)
         err.print(f"[dim]sandbox at {url} seeded in {time.perf_counter() - t0:.1f}s[/dim]", highlight=False)
         os.environ.update(sb.environment(url))
-        cfg = Config()
-        checks_ = core.choose_checks(load_builtin_checks(), cfg, core.Selection())
+        registry = load_builtin_checks()
+        cfg = sb.demo_config(registry)
+        checks_ = core.choose_checks(registry, cfg, core.Selection())
         opts = core.AwsOptions(regions=sb.REGIONS)
         started = time.perf_counter()
         with _progress() as progress:
@@ -410,7 +405,6 @@ def sandbox_up(port) -> None:
     """
     from opsctl import sandbox as sb
 
-    _quiet_server_logs()
     with sb.running_server(port) as url:
         sb.seed(url)
         env = sb.environment(url)
@@ -418,7 +412,9 @@ def sandbox_up(port) -> None:
         click.echo("# paste these into another shell, then run `opsctl audit --region us-east-1 --region eu-west-1`:")
         for k, v in env.items():
             click.echo(f"export {k}={v}")
-        click.echo("# Ctrl-C stops the sandbox (its state is lost).", err=False)
+        click.echo("# the demo audits with this opsctl.yaml (save it and pass --config to match):")
+        click.echo("\n".join(f"#   {line}" for line in sb.DEMO_CONFIG.splitlines()))
+        click.echo("# Ctrl-C stops the sandbox (its state is lost).")
         sys.stdout.flush()
         try:
             signal.pause() if hasattr(signal, "pause") else _sleep_forever()

@@ -12,8 +12,10 @@ tiers need in `env.outputs`. Every resource carries the tags `app=3d-shop` and `
 from __future__ import annotations
 
 import importlib
+import logging
 import os
 import socket
+import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -55,13 +57,27 @@ def running_server(port: int | None = None) -> Iterator[str]:
         raise SandboxUnavailable("the sandbox needs moto's server: pip install 'opsctl[sandbox]'") from None
     # Managed policies make IAM checks realistic; seeding ids repeatable makes demos comparable.
     os.environ.setdefault("MOTO_IAM_LOAD_MANAGED_POLICIES", "false")
+    # werkzeug logs every request at INFO; the sandbox is a backend, not a log stream.
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
     port = port or free_port()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
+    url = f"http://127.0.0.1:{port}"
+    # moto's backends live in this process: start from, and leave behind, an empty account.
+    moto_api(url, "reset")
     try:
-        yield f"http://127.0.0.1:{port}"
+        yield url
     finally:
+        moto_api(url, "reset-auth", b"inf")
+        moto_api(url, "reset")
         server.stop()
+
+
+def moto_api(url: str, action: str, body: bytes = b"") -> None:
+    """POST to moto's control API on the loopback server (reset, reset-auth, seed)."""
+    request = urllib.request.Request(f"{url}/moto-api/{action}", data=body, method="POST", headers={"Content-Type": "text/plain"})
+    with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 - loopback URL built above
+        response.read()
 
 
 @dataclass
@@ -116,6 +132,24 @@ def seed(endpoint: str, only: tuple[str, ...] | None = None) -> SeedEnv:
         module = importlib.import_module(f"opsctl.sandbox_seed.{name}")
         module.seed(env)
     return env
+
+
+#: The shop's own standards, as a team would write them in opsctl.yaml. The demo audits with it,
+#: which also shows per-check parameters at work: AWS will not create an ALB in fewer than two
+#: zones, but this platform promises three, so the two-zone internal ALB fails.
+DEMO_CONFIG = """\
+# opsctl.yaml of the 3D shop (the sandbox demo uses it)
+checks:
+  elb.alb_multi_az:
+    min_azs: 3          # every tier runs across three availability zones
+"""
+
+
+def demo_config(registry: dict[str, Any]) -> Any:
+    """The parsed DEMO_CONFIG (an opsctl.config.Config)."""
+    from opsctl.config import parse_config
+
+    return parse_config(DEMO_CONFIG, "<sandbox opsctl.yaml>", registry)
 
 
 def environment(endpoint: str) -> dict[str, str]:

@@ -8,7 +8,6 @@ import datetime as dt
 import time
 
 import pytest
-from botocore.config import Config
 
 from opsctl import sandbox
 from opsctl.aws import Aws
@@ -51,10 +50,7 @@ def seeded():
         for key, value in sandbox.environment(url).items():
             mp.setenv(key, value)
         try:
-            aws = Aws(workers=8)
-            # moto's server answers an unimplemented call with HTTP 500, which botocore retries with
-            # back-off (~10 s per call here); the sandbox never throttles, so one attempt suffices.
-            aws.config = aws.config.merge(Config(retries={"mode": "standard", "max_attempts": 1}))
+            aws = Aws(workers=8)  # one attempt per call on a local endpoint (opsctl.aws.retry_policy)
             snap = collect(aws, list(sandbox.REGIONS), account=sandbox.ACCOUNT, services=SERVICES, workers=8)
         finally:
             mp.undo()

@@ -69,3 +69,11 @@ def test_assume_role_with_external_id():
 def test_bad_role_arn_is_usage_error():
     with pytest.raises(UsageError, match="not an IAM role ARN"):
         Aws(role_arn="arn:aws:iam::123:user/bob")
+
+
+def test_retries_adaptive_on_aws_single_attempt_on_local_endpoints():
+    from opsctl.aws import retry_policy
+
+    assert retry_policy(None) == {"mode": "adaptive", "max_attempts": 8}
+    assert retry_policy("https://ec2.us-east-1.amazonaws.com")["mode"] == "adaptive"
+    assert retry_policy("http://127.0.0.1:5000") == {"mode": "standard", "total_max_attempts": 1}
