@@ -6,6 +6,7 @@ from __future__ import annotations
 import functools
 import json
 import os
+import shutil
 import signal
 import sys
 import time
@@ -192,7 +193,7 @@ def _emit(result, fmt: str, output: str | None, show_pass: bool) -> None:
         from opsctl.report.terminal import render_terminal
 
         color = _color_stdout() and not output
-        width = max(100, min(180, click.get_terminal_size()[0])) if color else 140
+        width = max(100, min(200, shutil.get_terminal_size((160, 40)).columns)) if color else 160
         text = render_terminal(result, color=color, width=width, show_pass=show_pass)
     if output:
         try:

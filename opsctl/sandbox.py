@@ -57,8 +57,9 @@ def running_server(port: int | None = None) -> Iterator[str]:
         raise SandboxUnavailable("the sandbox needs moto's server: pip install 'opsctl[sandbox]'") from None
     # Managed policies make IAM checks realistic; seeding ids repeatable makes demos comparable.
     os.environ.setdefault("MOTO_IAM_LOAD_MANAGED_POLICIES", "false")
-    # werkzeug logs every request at INFO; the sandbox is a backend, not a log stream.
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    # werkzeug logs every request, and a traceback for every API moto lacks (which the audit
+    # records as a coverage gap anyway): the sandbox is a backend, not a log stream.
+    logging.getLogger("werkzeug").setLevel(logging.CRITICAL)
     port = port or free_port()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from datetime import datetime, timezone
 from typing import Any
 
-from opsctl.collect.runner import CollectContext, NotFound
+from opsctl.collect.runner import CollectContext, mark_missing
 
 
 def tag_dict(tags: Iterable[dict[str, Any]] | None, key: str = "Key", value: str = "Value") -> dict[str, str]:
@@ -34,70 +34,12 @@ def iso_from_millis(millis: int | float | None) -> str | None:
     return datetime.fromtimestamp(millis / 1000, tz=timezone.utc).isoformat()
 
 
-def _api_name(operation: str) -> str:
-    """list_subscriptions_by_topic → ListSubscriptionsByTopic, the name coverage records."""
-    return "".join(part.capitalize() for part in operation.split("_"))
 
 
-def gap_reason(ctx: CollectContext, service: str, region: str, operation: str, resource_id: str) -> str:
-    """The reason of the latest recorded failure of `operation` for `resource_id`.
-
-    ctx.call / ctx.paginate record the failure but hand back only None; the reason is what a
-    check's ERROR message shows, so it is read back from the coverage list.
-    """
-    api = _api_name(operation).lower()
-    coverage = ctx.coverage  # appended to by other threads: walk back from a fixed length, no copy
-    for i in range(len(coverage) - 1, -1, -1):
-        gap = coverage[i]
-        if (
-            gap.service == service
-            and gap.region == region
-            and gap.resource_id == resource_id
-            and gap.operation.lower() == api
-        ):
-            return gap.reason
-    return f"{service}:{_api_name(operation)} in {region} for {resource_id} failed"
 
 
-def mark_missing(resource: dict[str, Any], fields: Iterable[str], reason: str) -> None:
-    """Note that `fields` could not be collected (checks reading them report ERROR)."""
-    errors = resource.setdefault("errors", {})
-    for name in fields:
-        errors[name] = reason
 
 
-def call_detail(
-    ctx: CollectContext,
-    resource: dict[str, Any],
-    fields: Iterable[str],
-    service: str,
-    region: str,
-    operation: str,
-    params: dict[str, Any] | None = None,
-    *,
-    not_found: Iterable[str] = (),
-) -> Any:
-    """One detail call feeding several `fields` of `resource`.
-
-    Returns the response, a NotFound for a `not_found` code (data, not a failure), or None
-    after marking every field missing with the call's reason.
-    """
-    scratch = f"_detail_{operation}"
-    resp = ctx.fill(
-        resource,
-        scratch,
-        service,
-        region,
-        operation,
-        params,
-        missing={code: NotFound(code) for code in not_found},
-    )
-    resource.pop(scratch, None)
-    if resp is None:
-        errors = resource.get("errors", {})
-        reason = errors.pop(scratch, None) or f"{service}:{_api_name(operation)} in {region} failed"
-        mark_missing(resource, fields, reason)
-    return resp
 
 
 def paginate_detail(
@@ -125,7 +67,7 @@ def paginate_detail(
         not_found=not_found,
     )
     if items is None:
-        mark_missing(resource, fields, gap_reason(ctx, service, region, operation, arn))
+        mark_missing(resource, fields, ctx.failure_reason(service, region, operation, arn))
     return items
 
 

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from opsctl.collect._details import call_detail, iso, tag_dict
+from opsctl.collect._details import iso, tag_dict
 from opsctl.collect.runner import CollectContext, collector
 
 CERTIFICATE = "acm.certificate"
@@ -53,8 +53,7 @@ def apply_detail(cert: dict[str, Any], detail: dict[str, Any]) -> None:
 
 
 def fill_certificate(ctx: CollectContext, region: str, cert: dict[str, Any]) -> None:
-    detail = call_detail(
-        ctx, cert, DETAIL_FIELDS, "acm", region, "describe_certificate", {"CertificateArn": cert["arn"]}
+    detail = ctx.fill_many(cert, DETAIL_FIELDS, "acm", region, "describe_certificate", {"CertificateArn": cert["arn"]}
     )
     if detail is not None:
         apply_detail(cert, detail["Certificate"])

@@ -54,12 +54,6 @@ def normalise_target(ctx: CollectContext, region: str, target: dict[str, Any]) -
     }
 
 
-def _failure_reason(ctx: CollectContext, region: str, api_name: str) -> str:
-    """The recorded reason of a failed ctx.paginate call (paginate returns None, not the gap)."""
-    for gap in reversed(list(ctx.coverage)):
-        if (gap.service, gap.region, gap.operation) == (SERVICE, region, api_name):
-            return gap.reason
-    return f"{SERVICE}:{api_name} in {region} failed"
 
 
 @collector(SERVICE, types=(TYPE,))
@@ -75,7 +69,7 @@ def collect_scalable_targets(ctx: CollectContext, region: str) -> dict[str, list
     # No resource_type: a failed policy listing must not hide the targets themselves, only their count.
     policies = ctx.paginate(SERVICE, region, "describe_scaling_policies", "ScalingPolicies", dict(NAMESPACE))
     if policies is None:
-        reason = _failure_reason(ctx, region, "DescribeScalingPolicies")
+        reason = ctx.failure_reason(SERVICE, region, "DescribeScalingPolicies")
         for target in targets:
             target.setdefault("errors", {})["policy_count"] = reason
     else:

@@ -28,13 +28,12 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
+from opsctl.collect._details import tag_dict
 from opsctl.collect.ec2 import (
     ASG_LIST_PARAMS,
     LAUNCH_CONFIGURATION_LIST_PARAMS,
     declared_instance_types,
     fill_default_version,
-    flat_tags,
-    gap_reason,
 )
 from opsctl.collect.runner import CollectContext, collector
 
@@ -72,7 +71,7 @@ def _group(raw: dict[str, Any], region: str) -> dict[str, Any]:
         "launch_template": _launch_template(raw),
         "mixed_instances_policy": "MixedInstancesPolicy" in raw,
         "launch_configuration_name": raw.get("LaunchConfigurationName"),
-        "tags": flat_tags(raw.get("Tags")),
+        "tags": tag_dict(raw.get("Tags")),
     }
 
 
@@ -132,7 +131,7 @@ def _by_group(items: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
 def _set_policies(ctx: CollectContext, region: str, groups: list[dict[str, Any]]) -> None:
     policies = ctx.paginate("autoscaling", region, "describe_policies", "ScalingPolicies")
     if policies is None:
-        reason = gap_reason(ctx, "autoscaling", region, "DescribePolicies")
+        reason = ctx.failure_reason("autoscaling", region, "DescribePolicies")
         for g in groups:
             g.setdefault("errors", {})["scaling_policies"] = reason
         return
@@ -148,7 +147,7 @@ def _set_policies(ctx: CollectContext, region: str, groups: list[dict[str, Any]]
 def _set_scheduled_actions(ctx: CollectContext, region: str, groups: list[dict[str, Any]]) -> None:
     actions = ctx.paginate("autoscaling", region, "describe_scheduled_actions", "ScheduledUpdateGroupActions")
     if actions is None:
-        reason = gap_reason(ctx, "autoscaling", region, "DescribeScheduledActions")
+        reason = ctx.failure_reason("autoscaling", region, "DescribeScheduledActions")
         for g in groups:
             errors = g.setdefault("errors", {})
             errors["scheduled_actions"] = errors["scheduled_action_count"] = reason
@@ -171,7 +170,7 @@ def collect_groups(ctx: CollectContext, region: str) -> dict[str, list[dict[str,
         return {"autoscaling.group": []}
     templates = _template_types(ctx, region, groups)
     configs = _launch_configuration_types(ctx, region, groups)
-    configs_reason = "" if configs is not None else gap_reason(ctx, "autoscaling", region, "DescribeLaunchConfigurations")
+    configs_reason = "" if configs is not None else ctx.failure_reason("autoscaling", region, "DescribeLaunchConfigurations")
     for group, raw in zip(groups, raw_groups, strict=True):
         _set_instance_types(group, raw, templates, configs, configs_reason)
     _set_policies(ctx, region, groups)

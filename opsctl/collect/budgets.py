@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from opsctl.collect._details import gap_reason, mark_missing, paginate_detail, tag_dict
+from opsctl.collect._details import mark_missing, paginate_detail, tag_dict
 from opsctl.collect.runner import CollectContext, collector
 
 BUDGET = "budgets.budget"
@@ -61,7 +61,7 @@ def subscriber_count(
         mark_missing(
             budget,
             ("subscriber_count",),
-            gap_reason(ctx, "budgets", region, "describe_subscribers_for_notification", budget["arn"]),
+            ctx.failure_reason("budgets", region, "describe_subscribers_for_notification", budget["arn"]),
         )
         return None
     return len(subscribers)

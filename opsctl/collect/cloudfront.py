@@ -38,7 +38,6 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from opsctl.collect._multifill import call_pages, fill_fields
 from opsctl.collect.runner import CollectContext, collector
 
 DISTRIBUTION = "cloudfront.distribution"
@@ -141,7 +140,7 @@ def _next_marker(page: dict[str, Any]) -> str | None:
 
 
 def _details(ctx: CollectContext, dist: dict[str, Any], region: str) -> None:
-    fill_fields(ctx, dist, {"logging_enabled": False, "logging_bucket": None}, "cloudfront", region,
+    ctx.fill_many(dist, {"logging_enabled": False, "logging_bucket": None}, "cloudfront", region,
                 "get_distribution_config", {"Id": dist["id"]}, extract=logging_fields)
     ctx.fill(dist, "tags", "cloudfront", region, "list_tags_for_resource", {"Resource": dist["arn"]},
              extract=lambda r: {t["Key"]: t.get("Value", "") for t in _items(r.get("Tags"))})
@@ -150,8 +149,7 @@ def _details(ctx: CollectContext, dist: dict[str, Any], region: str) -> None:
 @collector("cloudfront", types=(DISTRIBUTION,), scope="global")
 def collect_distributions(ctx: CollectContext, region: str) -> dict[str, list[dict[str, Any]]]:
     """Every distribution with the fields in the module docstring."""
-    summaries = call_pages(
-        ctx, "cloudfront", region, "list_distributions", {},
+    summaries = ctx.marker_pages("cloudfront", region, "list_distributions", {},
         items=lambda page: _items(page.get("DistributionList")),
         next_marker=_next_marker,
         marker_param="Marker",

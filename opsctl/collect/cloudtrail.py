@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from opsctl.collect._details import batches, gap_reason, mark_missing, tag_dict
+from opsctl.collect._details import batches, mark_missing, tag_dict
 from opsctl.collect.runner import CollectContext, collector
 
 TRAIL = "cloudtrail.trail"
@@ -65,7 +65,7 @@ def fill_tags(ctx: CollectContext, region: str, trails: list[dict[str, Any]]) ->
             resource_id=arns[0],
         )
         if tag_lists is None:
-            reason = gap_reason(ctx, "cloudtrail", region, "list_tags", arns[0])
+            reason = ctx.failure_reason("cloudtrail", region, "list_tags", arns[0])
             for trail in batch:
                 mark_missing(trail, ("tags",), reason)
             continue

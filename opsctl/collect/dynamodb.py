@@ -109,17 +109,11 @@ def _fill_tags(ctx: CollectContext, region: str, table: dict[str, Any]) -> None:
     tags = ctx.paginate(SERVICE, region, "list_tags_of_resource", "Tags", {"ResourceArn": table["arn"]},
                         resource_type=TYPE, resource_id=table["arn"])
     if tags is None:
-        table.setdefault("errors", {})["tags"] = _failure_reason(ctx, region, "ListTagsOfResource", table["arn"])
+        table.setdefault("errors", {})["tags"] = ctx.failure_reason(SERVICE, region, "ListTagsOfResource", table["arn"])
         return
     table["tags"] = {t["Key"]: t.get("Value", "") for t in sorted(tags, key=lambda t: t["Key"])}
 
 
-def _failure_reason(ctx: CollectContext, region: str, api_name: str, resource_id: str = "") -> str:
-    """The recorded reason of a failed ctx.paginate call (paginate returns None, not the gap)."""
-    for gap in reversed(list(ctx.coverage)):
-        if (gap.service, gap.region, gap.operation, gap.resource_id) == (SERVICE, region, api_name, resource_id):
-            return gap.reason
-    return f"{SERVICE}:{api_name} in {region} failed"
 
 
 @collector(SERVICE, types=(TYPE,))

@@ -58,10 +58,10 @@ default versions, Auto Scaling groups' instances, overrides and launch configura
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
+from opsctl.collect._details import tag_dict
 from opsctl.collect.runner import CollectContext, collector
 
 #: describe_instance_types accepts at most 100 names per call.
@@ -84,9 +84,6 @@ LAUNCH_CONFIGURATION_LIST_PARAMS: dict[str, Any] = {}
 
 
 # ----- small normalisers ------------------------------------------------------------------------
-def flat_tags(tags: Iterable[dict[str, Any]] | None) -> dict[str, str]:
-    """EC2/ELB/Auto Scaling tag lists ([{Key, Value}]) → a sorted {key: value} dict."""
-    return dict(sorted((t["Key"], t.get("Value", "")) for t in tags or ()))
 
 
 def iso(value: Any) -> str | None:
@@ -94,15 +91,6 @@ def iso(value: Any) -> str | None:
     return value.isoformat() if isinstance(value, datetime) else value
 
 
-def gap_reason(ctx: CollectContext, service: str, region: str, api_name: str, resource_id: str = "") -> str:
-    """The recorded reason of a failed call, for a field that call should have filled.
-
-    `ctx.paginate` returns None on failure; the reason is in the coverage it recorded.
-    """
-    for gap in reversed(list(ctx.coverage)):
-        if (gap.service, gap.region, gap.operation, gap.resource_id) == (service, region, api_name, resource_id):
-            return gap.reason
-    return f"{service}:{api_name} in {region} failed"
 
 
 def _blank_to_none(value: Any) -> Any:
@@ -151,7 +139,7 @@ def declared_instance_types(group: dict[str, Any]) -> list[str]:
 
 # ----- instances, launch templates, instance types ----------------------------------------------
 def _instance(ctx: CollectContext, region: str, raw: dict[str, Any]) -> dict[str, Any]:
-    tags = flat_tags(raw.get("Tags"))
+    tags = tag_dict(raw.get("Tags"))
     metadata = raw.get("MetadataOptions") or {}
     placement = raw.get("Placement") or {}
     return {
@@ -200,7 +188,7 @@ def _list_launch_templates(ctx: CollectContext, region: str) -> list[dict[str, A
             "region": region,
             "default_version": t.get("DefaultVersionNumber"),
             "latest_version": t.get("LatestVersionNumber"),
-            "tags": flat_tags(t.get("Tags")),
+            "tags": tag_dict(t.get("Tags")),
         }
         for t in raw
     ]
@@ -313,7 +301,7 @@ def collect_security_groups(ctx: CollectContext, region: str) -> dict[str, list[
             "vpc_id": g.get("VpcId"),
             "description": g.get("Description"),
             "ingress": [_rule(p) for p in g.get("IpPermissions") or []],
-            "tags": flat_tags(g.get("Tags")),
+            "tags": tag_dict(g.get("Tags")),
         }
         for g in raw
     ]
@@ -322,7 +310,7 @@ def collect_security_groups(ctx: CollectContext, region: str) -> dict[str, list[
 
 # ----- EBS volumes and snapshots, Elastic IPs ---------------------------------------------------
 def _volume(ctx: CollectContext, region: str, raw: dict[str, Any]) -> dict[str, Any]:
-    tags = flat_tags(raw.get("Tags"))
+    tags = tag_dict(raw.get("Tags"))
     return {
         "type": "ec2.volume",
         "id": raw["VolumeId"],
@@ -363,7 +351,7 @@ def collect_addresses(ctx: CollectContext, region: str) -> dict[str, list[dict[s
         return {}
     addresses = []
     for a in raw:
-        tags = flat_tags(a.get("Tags"))
+        tags = tag_dict(a.get("Tags"))
         key = a.get("AllocationId") or a.get("PublicIp")
         addresses.append({
             "type": "ec2.address",
@@ -407,7 +395,7 @@ def collect_snapshots(ctx: CollectContext, region: str) -> dict[str, list[dict[s
     ami_snapshots = _ami_snapshot_ids(ctx, region) if owned else set()
     snapshots = []
     for s in owned:
-        tags = flat_tags(s.get("Tags"))
+        tags = tag_dict(s.get("Tags"))
         description = s.get("Description") or ""
         snap = {
             "type": "ec2.snapshot",
@@ -427,7 +415,7 @@ def collect_snapshots(ctx: CollectContext, region: str) -> dict[str, list[dict[s
         if _AMI_SNAPSHOT_DESCRIPTION.match(description):
             snap["created_for_ami"] = True
         elif ami_snapshots is None:
-            snap["errors"] = {"created_for_ami": gap_reason(ctx, "ec2", region, "DescribeImages")}
+            snap["errors"] = {"created_for_ami": ctx.failure_reason("ec2", region, "DescribeImages")}
         else:
             snap["created_for_ami"] = s["SnapshotId"] in ami_snapshots
         snapshots.append(snap)

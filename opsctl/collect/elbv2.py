@@ -30,7 +30,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from opsctl.collect.ec2 import flat_tags, gap_reason
+from opsctl.collect._details import tag_dict
 from opsctl.collect.runner import CollectContext, collector
 
 #: DescribeTags accepts at most 20 resource ARNs per call.
@@ -118,7 +118,7 @@ def _fill_listeners(ctx: CollectContext, region: str, lb: dict[str, Any]) -> Non
     raw = ctx.paginate("elbv2", region, "describe_listeners", "Listeners", {"LoadBalancerArn": lb["arn"]},
                        resource_type="elbv2.load_balancer", resource_id=lb["arn"])
     if raw is None:
-        lb.setdefault("errors", {})["listeners"] = gap_reason(ctx, "elbv2", region, "DescribeListeners", lb["arn"])
+        lb.setdefault("errors", {})["listeners"] = ctx.failure_reason("elbv2", region, "DescribeListeners", lb["arn"])
         return
     lb["listeners"] = sorted((_listener(x) for x in raw), key=lambda x: (x["port"] or 0, x["arn"]))
 
@@ -155,7 +155,7 @@ def _tag_batch(ctx: CollectContext, region: str, batch: list[dict[str, Any]]) ->
     """Tags of up to 20 resources in one call; a failure marks `tags` on each of them."""
     holder: dict[str, Any] = {"type": "", "arn": batch[0]["arn"]}
     tags = ctx.fill(holder, "tags", "elbv2", region, "describe_tags", {"ResourceArns": [r["arn"] for r in batch]},
-                    extract=lambda resp: {d["ResourceArn"]: flat_tags(d.get("Tags")) for d in resp["TagDescriptions"]})
+                    extract=lambda resp: {d["ResourceArn"]: tag_dict(d.get("Tags")) for d in resp["TagDescriptions"]})
     for resource in batch:
         if tags is None:
             resource.setdefault("errors", {})["tags"] = holder["errors"]["tags"]

@@ -55,7 +55,7 @@ from datetime import datetime, timezone
 from typing import Any
 from urllib.parse import unquote
 
-from opsctl.collect._details import call_detail, gap_reason, iso, mark_missing, paginate_detail, tag_dict
+from opsctl.collect._details import iso, mark_missing, paginate_detail, tag_dict
 from opsctl.collect.runner import CollectContext, NotFound, collector
 
 ACCOUNT = "iam.account"
@@ -179,9 +179,7 @@ def collect_account(ctx: CollectContext, region: str) -> dict[str, Any]:
         "region": "global",
         "tags": {},
     }
-    summary = call_detail(
-        ctx,
-        account,
+    summary = ctx.fill_many(account,
         ("account_summary", "root_mfa_enabled", "root_access_keys_present"),
         "iam",
         region,
@@ -209,7 +207,7 @@ def fetch_policy_document(ctx: CollectContext, region: str, arn: str) -> tuple[A
     """(document, None) or (None, reason) via GetPolicy + GetPolicyVersion."""
     policy = ctx.call("iam", region, "get_policy", {"PolicyArn": arn}, resource_type=USER, resource_id=arn)
     if policy is None:
-        return None, gap_reason(ctx, "iam", region, "get_policy", arn)
+        return None, ctx.failure_reason("iam", region, "get_policy", arn)
     version_id = policy["Policy"]["DefaultVersionId"]
     version = ctx.call(
         "iam",
@@ -220,7 +218,7 @@ def fetch_policy_document(ctx: CollectContext, region: str, arn: str) -> tuple[A
         resource_id=arn,
     )
     if version is None:
-        return None, gap_reason(ctx, "iam", region, "get_policy_version", arn)
+        return None, ctx.failure_reason("iam", region, "get_policy_version", arn)
     return version["PolicyVersion"].get("Document"), None
 
 
@@ -352,9 +350,7 @@ def fill_without_report(
 ) -> None:
     """The per-user calls standing in for a missing credential report row."""
     if "password_enabled" not in user:
-        profile = call_detail(
-            ctx,
-            user,
+        profile = ctx.fill_many(user,
             ("password_enabled",),
             "iam",
             region,
@@ -371,8 +367,7 @@ def fill_without_report(
     for key in user.get("access_keys", []):
         if key.pop("from_report", False):
             continue
-        used = call_detail(
-            ctx, user, ("access_keys",), "iam", region, "get_access_key_last_used", {"AccessKeyId": key["id"]}
+        used = ctx.fill_many(user, ("access_keys",), "iam", region, "get_access_key_last_used", {"AccessKeyId": key["id"]}
         )
         if used is not None:
             key["last_used_date"] = iso(used.get("AccessKeyLastUsed", {}).get("LastUsedDate"))
@@ -390,7 +385,7 @@ def password_last_used_by_arn(ctx: CollectContext, region: str) -> tuple[dict[st
     scope = f"arn:{ctx.partition}:iam::{ctx.account}:user/*"
     listed = ctx.paginate("iam", region, "list_users", "Users", resource_type=USER, resource_id=scope)
     if listed is None:
-        return None, gap_reason(ctx, "iam", region, "list_users", scope)
+        return None, ctx.failure_reason("iam", region, "list_users", scope)
     return {u["Arn"]: u.get("PasswordLastUsed") for u in listed}, ""
 
 

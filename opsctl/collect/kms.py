@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from opsctl.collect._details import call_detail, gap_reason, mark_missing, paginate_detail, tag_dict
+from opsctl.collect._details import mark_missing, paginate_detail, tag_dict
 from opsctl.collect.runner import CollectContext, collector
 
 KEY = "kms.key"
@@ -63,7 +63,7 @@ def apply_metadata(key: dict[str, Any], meta: dict[str, Any]) -> None:
 
 
 def fill_key(ctx: CollectContext, region: str, key: dict[str, Any]) -> None:
-    described = call_detail(ctx, key, DETAIL_FIELDS, "kms", region, "describe_key", {"KeyId": key["arn"]})
+    described = ctx.fill_many(key, DETAIL_FIELDS, "kms", region, "describe_key", {"KeyId": key["arn"]})
     if described is None:
         return
     apply_metadata(key, described["KeyMetadata"])
@@ -92,7 +92,7 @@ def fill_key(ctx: CollectContext, region: str, key: dict[str, Any]) -> None:
 def fill_aliases(ctx: CollectContext, region: str, keys: list[dict[str, Any]]) -> None:
     aliases = ctx.paginate("kms", region, "list_aliases", "Aliases")
     if aliases is None:
-        reason = gap_reason(ctx, "kms", region, "list_aliases", "")
+        reason = ctx.failure_reason("kms", region, "list_aliases", "")
         for key in keys:
             mark_missing(key, ("aliases",), reason)
         return

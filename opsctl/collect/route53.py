@@ -36,7 +36,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from opsctl.collect._details import batches, dns_name, gap_reason, mark_missing, paginate_detail, tag_dict
+from opsctl.collect._details import batches, dns_name, mark_missing, paginate_detail, tag_dict
 from opsctl.collect.runner import CollectContext, collector
 
 HOSTED_ZONE = "route53.hosted_zone"
@@ -116,7 +116,7 @@ def fill_tags(ctx: CollectContext, region: str, resource_type: str, resources: l
         )
         if resp is None:
             mark_missing_all(
-                batch, "tags", gap_reason(ctx, "route53", region, "list_tags_for_resources", batch[0]["arn"])
+                batch, "tags", ctx.failure_reason("route53", region, "list_tags_for_resources", batch[0]["arn"])
             )
             return
         by_id = {s["ResourceId"]: tag_dict(s.get("Tags")) for s in resp.get("ResourceTagSets", [])}
@@ -136,7 +136,7 @@ def fill_query_logging(ctx: CollectContext, region: str, zones: list[dict[str, A
     configs = ctx.paginate("route53", region, "list_query_logging_configs", "QueryLoggingConfigs")
     if configs is None:
         mark_missing_all(
-            zones, "query_logging", gap_reason(ctx, "route53", region, "list_query_logging_configs", "")
+            zones, "query_logging", ctx.failure_reason("route53", region, "list_query_logging_configs", "")
         )
         return
     log_group = {c["HostedZoneId"].rsplit("/", 1)[-1]: c.get("CloudWatchLogsLogGroupArn") for c in configs}

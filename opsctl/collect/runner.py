@@ -24,8 +24,11 @@ Writing a collector::
 from __future__ import annotations
 
 import json
+import os
+import re
 import threading
 import time
+import traceback
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -75,18 +78,30 @@ def collector(service: str, types: Iterable[str], scope: str = "regional"):
 
 
 def _error_details(exc: BaseException) -> tuple[str, str]:
+    """(error code, one-line message) of a failed call, whatever shape the endpoint answered in."""
     if isinstance(exc, botocore.exceptions.ClientError):
         err = exc.response.get("Error", {})
-        code = str(err.get("Code") or exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode") or "ClientError")
-        msg = str(err.get("Message") or exc)
-        if code in {"500", "501", "InternalFailure", "InternalError"} and "not" in msg.lower() and "implement" in msg.lower():
-            code = "NotImplemented"
+        status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+        code = str(err.get("Code") or status or "ClientError")
+        msg = _one_line(str(err.get("Message") or exc))
+        if code.isdigit():  # no AWS error code, only an HTTP status (e.g. moto's 500 for an API it lacks)
+            code = f"HTTP{code}"
+            msg = f"the endpoint answered HTTP {status or code[4:]} ({msg}); the API may not be implemented there"
         return code, msg
     if isinstance(exc, ResponseParserError):
         return "UnparseableResponse", "the endpoint answered with a response botocore cannot parse (unimplemented API?)"
     if isinstance(exc, NotImplementedError):
         return "NotImplemented", str(exc) or "the API is not implemented by this endpoint"
-    return type(exc).__name__, str(exc)
+    return type(exc).__name__, _one_line(str(exc))
+
+
+def _one_line(message: str) -> str:
+    """An HTML error page becomes its <title>; anything else its first line, trimmed."""
+    title = re.search(r"<title>(.*?)</title>", message, re.I | re.S)
+    if title:
+        return title.group(1).strip()
+    lines = [line.strip() for line in message.strip().splitlines() if line.strip()]
+    return (lines[0] if lines else "")[:300]
 
 
 # ResponseParserError is not a BotoCoreError: moto's server answers unimplemented XML APIs with HTML.
@@ -103,6 +118,8 @@ class CollectContext:
         self.workers = workers
         self.coverage: list[CoverageGap] = []
         self._coverage_lock = threading.Lock()
+        self._gap_keys: set[tuple[str, ...]] = set()
+        self._reasons: dict[tuple[str, str, str, str], str] = {}
         self._memo: dict[tuple, Future] = {}
         self._memo_lock = threading.Lock()
         self.calls = 0
@@ -117,10 +134,24 @@ class CollectContext:
 
     def _record(self, service: str, region: str, operation: str, exc: BaseException, resource_type: str, resource_id: str) -> CoverageGap:
         code, msg = _error_details(exc)
-        gap = CoverageGap(service, region, operation, code, msg, resource_type, resource_id)
+        return self._add_gap(CoverageGap(service, region, operation, code, msg, resource_type, resource_id))
+
+    def _add_gap(self, gap: CoverageGap) -> CoverageGap:
+        """Record a failure once: collectors sharing a memoised call must not list it twice."""
+        op = _op_key(gap.operation)
         with self._coverage_lock:
-            self.coverage.append(gap)
+            self._reasons.setdefault((gap.service, gap.region, op, gap.resource_id), gap.reason)
+            key = (gap.service, gap.region, op, gap.resource_id, gap.resource_type)
+            if key not in self._gap_keys:
+                self._gap_keys.add(key)
+                self.coverage.append(gap)
         return gap
+
+    def failure_reason(self, service: str, region: str, operation: str, resource_id: str = "") -> str:
+        """Why a recorded call failed (`operation` as method or API name): what `errors[field]` shows."""
+        with self._coverage_lock:
+            reason = self._reasons.get((service, region, _op_key(operation), resource_id))
+        return reason or f"{service}:{operation} in {region} failed"
 
     def _invoke_once(self, key: tuple, thunk: Callable[[], Any]) -> Any:
         """Run `thunk` at most once per key, even from concurrent threads; re-raise its error to all."""
@@ -235,16 +266,82 @@ class CollectContext:
         except (KeyError, IndexError, TypeError, ValueError) as exc:
             reason = f"{service}:{operation} in {region} returned an unexpected shape ({type(exc).__name__}: {exc})"
             resource.setdefault("errors", {})[field] = reason
-            with self._coverage_lock:
-                self.coverage.append(CoverageGap(service, region, operation, "UnexpectedResponse", reason, resource.get("type", ""), resource.get("arn", "")))
+            self._add_gap(CoverageGap(service, region, operation, "UnexpectedResponse", reason, resource.get("type", ""), resource.get("arn", "")))
             return None
         resource[field] = value
         return value
 
+    def fill_many(
+        self,
+        resource: dict[str, Any],
+        fields: Iterable[str] | dict[str, Any],
+        service: str,
+        region: str,
+        operation: str,
+        params: dict[str, Any] | None = None,
+        *,
+        extract: Callable[[Any], dict[str, Any]] | None = None,
+        not_found: Iterable[str] = (),
+    ) -> Any:
+        """One detail call feeding several fields: a failure marks EVERY field missing.
+
+        With `extract`, `resource` is updated with `extract(response)`; with `fields` a dict, a
+        `not_found` code stores its values (the "not configured" defaults). Returns the response,
+        a NotFound, or None after marking `fields` missing with the call's reason.
+        """
+        resp, gap = self._call(service, region, operation, params, resource.get("type", ""), resource.get("arn", ""), not_found)
+        if resp is None:
+            mark_missing(resource, fields, gap.reason if gap else f"{service}:{operation} in {region} failed")
+            return None
+        if isinstance(resp, NotFound):
+            if isinstance(fields, dict):
+                resource.update(fields)
+            return resp
+        if extract is not None:
+            try:
+                values = extract(resp)
+                resource.update({name: values[name] for name in fields})
+            except (KeyError, IndexError, TypeError, ValueError) as exc:
+                reason = f"{service}:{operation} in {region} returned an unexpected shape ({type(exc).__name__}: {exc})"
+                self._add_gap(CoverageGap(service, region, operation, "UnexpectedResponse", reason, resource.get("type", ""), resource.get("arn", "")))
+                mark_missing(resource, fields, reason)
+                return None
+        return resp
+
+    def marker_pages(
+        self,
+        service: str,
+        region: str,
+        operation: str,
+        params: dict[str, Any],
+        *,
+        items: Callable[[dict[str, Any]], list[Any]],
+        next_marker: Callable[[dict[str, Any]], str | None],
+        marker_param: str,
+        resource_type: str,
+        max_pages: int = 10_000,
+    ) -> list[Any] | None:
+        """Every item of a marker-paginated listing that `paginate` cannot walk: items under a
+        nested key (CloudFront's DistributionList.Items) or no botocore paginator (WAFv2).
+        None if a page failed (the gap is recorded)."""
+        collected: list[Any] = []
+        page_params = dict(params)
+        for _ in range(max_pages):
+            page = self.call(service, region, operation, page_params, resource_type=resource_type)
+            if page is None:
+                return None
+            collected.extend(items(page))
+            marker = next_marker(page)
+            if not marker:
+                return collected
+            page_params = {**params, marker_param: marker}
+        self.record_listing_gap(service, region, operation, "TooManyPages",
+                                f"stopped after {max_pages} pages: the endpoint keeps returning a marker", resource_type)
+        return None
+
     def record_listing_gap(self, service: str, region: str, operation: str, error_code: str, message: str, resource_type: str) -> None:
         """For a listing that cannot be done at all (e.g. a prerequisite call failed)."""
-        with self._coverage_lock:
-            self.coverage.append(CoverageGap(service, region, operation, error_code, message, resource_type, ""))
+        self._add_gap(CoverageGap(service, region, operation, error_code, message, resource_type, ""))
 
     # ----- concurrency -------------------------------------------------------------------------
     def map(self, fn: Callable[[Any], Any], items: Iterable[Any]) -> list[Any]:
@@ -261,6 +358,18 @@ class CollectContext:
     def arn(self, service: str, region: str, resource: str) -> str:
         region = "" if region == GLOBAL else region
         return f"arn:{self.partition}:{service}:{region}:{self.account}:{resource}"
+
+
+def _op_key(operation: str) -> str:
+    """get_bucket_policy and GetBucketPolicy name the same call."""
+    return operation.replace("_", "").lower()
+
+
+def mark_missing(resource: dict[str, Any], fields: Iterable[str], reason: str) -> None:
+    """Note that `fields` could not be collected: checks reading them report ERROR with `reason`."""
+    errors = resource.setdefault("errors", {})
+    for name in fields:
+        errors[name] = reason
 
 
 def _api_name(client: Any, operation: str) -> str:
@@ -323,6 +432,12 @@ def collect(
         except _CALL_ERRORS as exc:  # a collector let an AWS error escape: record it, move on
             for t in spec.types:
                 ctx._record(spec.service, region, spec.fn.__name__, exc, t, "")
+            out = {}
+        except Exception as exc:  # noqa: BLE001 - one collector's bug or odd response must not lose the others' data
+            if os.environ.get("OPSCTL_DEBUG"):
+                traceback.print_exc()
+            for t in spec.types:
+                ctx._add_gap(CoverageGap(spec.service, region, spec.fn.__name__, "CollectorError", f"{type(exc).__name__}: {exc}", t, ""))
             out = {}
         with lock:
             for t in spec.types:

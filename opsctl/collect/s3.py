@@ -48,7 +48,6 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from opsctl.collect._multifill import fill_fields
 from opsctl.collect.runner import CollectContext, collector
 from opsctl.resources import GLOBAL
 
@@ -193,7 +192,7 @@ def _fill_versioning(ctx: CollectContext, b: dict[str, Any]) -> None:
 
 
 def _fill_logging(ctx: CollectContext, b: dict[str, Any]) -> None:
-    fill_fields(ctx, b, {"logging_enabled": False, "logging_target": None}, "s3", b["region"],
+    ctx.fill_many(b, {"logging_enabled": False, "logging_target": None}, "s3", b["region"],
                 "get_bucket_logging", {"Bucket": b["name"]}, extract=logging_fields)
 
 
@@ -228,18 +227,13 @@ def _locate(ctx: CollectContext, bucket: dict[str, Any]) -> None:
     resp = ctx.call("s3", GLOBAL, "get_bucket_location", {"Bucket": bucket["name"]},
                     resource_type=BUCKET, resource_id=bucket["arn"])
     if resp is None:
-        reason = _last_reason(ctx, bucket["arn"], "GetBucketLocation")
+        reason = ctx.failure_reason("s3", GLOBAL, "GetBucketLocation", bucket["arn"])
         bucket["region"] = GLOBAL  # unknown; "global" is what a finding about it can honestly say
         bucket["errors"] = {f: f"bucket region unknown, so it was not inspected: {reason}" for f in DETAIL_FIELDS}
         return
     bucket["region"] = bucket_region(resp.get("LocationConstraint"))
 
 
-def _last_reason(ctx: CollectContext, resource_id: str, operation: str) -> str:
-    for gap in reversed(ctx.coverage):
-        if gap.resource_id == resource_id and gap.operation == operation:
-            return gap.reason
-    return f"s3:{operation} failed"
 
 
 @collector("s3", types=(BUCKET,), scope="global")

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from opsctl.collect._details import call_detail
 from opsctl.collect.runner import CollectContext, collector
 
 TA_CHECK = "support.trusted_advisor_check"
@@ -81,9 +80,7 @@ def resources_summary(result: dict[str, Any]) -> dict[str, int]:
 
 def fill_result(ctx: CollectContext, region: str, check: dict[str, Any]) -> None:
     columns = check.pop("_columns")
-    resp = call_detail(
-        ctx,
-        check,
+    resp = ctx.fill_many(check,
         RESULT_FIELDS,
         "support",
         region,

@@ -31,7 +31,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from opsctl.collect._multifill import call_pages, fill_fields
 from opsctl.collect.runner import CollectContext, collector
 
 WEB_ACL = "wafv2.web_acl"
@@ -61,14 +60,14 @@ def logging_fields(resp: dict[str, Any]) -> dict[str, Any]:
 
 
 def _fill_acl(ctx: CollectContext, acl: dict[str, Any], region: str) -> None:
-    fill_fields(ctx, acl, {"default_action": None, "rule_count": None, "managed_rule_groups": None, "rate_based_rule_count": None},
+    ctx.fill_many(acl, {"default_action": None, "rule_count": None, "managed_rule_groups": None, "rate_based_rule_count": None},
                 "wafv2", region, "get_web_acl", {"Name": acl["name"], "Scope": acl["scope"], "Id": acl["id"]}, extract=acl_fields)
 
 
 def _fill_logging(ctx: CollectContext, acl: dict[str, Any], region: str) -> None:
-    fill_fields(ctx, acl, {"logging_enabled": False, "logging_destinations": []}, "wafv2", region,
+    ctx.fill_many(acl, {"logging_enabled": False, "logging_destinations": []}, "wafv2", region,
                 "get_logging_configuration", {"ResourceArn": acl["arn"]}, extract=logging_fields,
-                missing_codes=("WAFNonexistentItemException",))
+                not_found=("WAFNonexistentItemException",))
 
 
 def _fill_tags(ctx: CollectContext, acl: dict[str, Any], region: str) -> None:
@@ -80,8 +79,7 @@ DETAILS: tuple[Callable[[CollectContext, dict[str, Any], str], None], ...] = (_f
 
 
 def _collect(ctx: CollectContext, region: str, scope: str) -> dict[str, list[dict[str, Any]]]:
-    listed = call_pages(
-        ctx, "wafv2", region, "list_web_acls", {"Scope": scope, "Limit": PAGE_LIMIT},
+    listed = ctx.marker_pages("wafv2", region, "list_web_acls", {"Scope": scope, "Limit": PAGE_LIMIT},
         items=lambda page: page.get("WebACLs") or [],
         next_marker=lambda page: page.get("NextMarker"),
         marker_param="NextMarker",

@@ -28,10 +28,9 @@ def _findings_table(pillar: str, findings: list[Finding]) -> Table:
                   show_lines=False, expand=True, pad_edge=False)
     table.add_column("Severity", no_wrap=True)
     table.add_column("Status", no_wrap=True)
-    table.add_column("Check", no_wrap=True, overflow="fold")
-    table.add_column("Resource", overflow="fold", max_width=34)
-    table.add_column("Region", no_wrap=True)
-    table.add_column("Finding", ratio=1, overflow="fold")
+    table.add_column("Check", no_wrap=True)
+    table.add_column("Resource · region", overflow="fold", max_width=40)
+    table.add_column("Finding", ratio=1, overflow="fold", min_width=40)
     for f in sorted(findings, key=lambda f: (-f.severity.rank, f.status != Status.FAIL, f.check_id, f.resource_id)):
         message = f.message
         if f.monthly_savings_usd:
@@ -40,8 +39,7 @@ def _findings_table(pillar: str, findings: list[Finding]) -> Table:
             Text(f.severity.value, style=SEVERITY_STYLE[f.severity.value]),
             Text(f.status.value, style=STATUS_STYLE[f.status]),
             f.check_id,
-            resource_label(f.resource_id),
-            f.region,
+            Text.assemble(resource_label(f.resource_id), ("\n" + f.region, "dim")),
             message,
         )
     return table
@@ -74,7 +72,7 @@ def _coverage_table(result: Result) -> Table | None:
     return table
 
 
-def render_terminal(result: Result, *, color: bool = True, width: int = 140, show_pass: bool = False) -> str:
+def render_terminal(result: Result, *, color: bool = True, width: int = 160, show_pass: bool = False) -> str:
     """The human report as a string (ANSI-coloured when `color`)."""
     buf = io.StringIO()
     console = Console(file=buf, width=width, force_terminal=color, no_color=not color, color_system="standard" if color else None,

@@ -46,7 +46,7 @@ def test_runbook_exists_with_required_sections(check_id):
     text = path.read_text()
     assert text.startswith(f"# {check_id}"), f"{path} must start with '# {check_id}: <title>'"
     positions = [text.find(h) for h in RUNBOOK_SECTIONS]
-    assert all(p >= 0 for p in positions), f"{path} lacks {[h for h, p in zip(RUNBOOK_SECTIONS, positions) if p < 0]}"
+    assert all(p >= 0 for p in positions), f"{path} lacks {[h for h, p in zip(RUNBOOK_SECTIONS, positions, strict=True) if p < 0]}"
     assert positions == sorted(positions), f"{path}: sections out of order"
     fix = text[text.find("## How to fix"):text.find("## Known false positives")]
     assert re.search(r"### (AWS CLI|Console)", fix) and re.search(r"### (CloudFormation|Terraform)", fix), f"{path}: How to fix needs console/CLI and IaC"

@@ -114,3 +114,67 @@ def test_collect_marks_failed_regions_as_not_collected(monkeypatch):
 def test_collector_declares_known_types_only():
     with pytest.raises(ValueError, match="not declared"):
         collector("sns", types=("sns.nothing",))
+
+
+def test_http_status_only_errors_get_a_readable_code_and_message(ctx):
+    aws, c = ctx
+    aws.stub("budgets").add_client_error("describe_budgets", "", "<!doctype html><title>500 Internal Server Error</title><p>x</p>",
+                                         http_status_code=500)
+    assert c.call("budgets", "us-east-1", "describe_budgets", {"AccountId": "123456789012"}, resource_type="budgets.budget") is None
+    gap = c.coverage[-1]
+    assert gap.error_code == "HTTP500"
+    assert gap.message.startswith("the endpoint answered HTTP 500 (500 Internal Server Error)") and "<" not in gap.message
+
+
+def test_fill_many_marks_every_field_on_failure_and_defaults_on_not_found(ctx):
+    aws, c = ctx
+    s3 = aws.stub("s3")
+    s3.add_client_error("get_bucket_logging", "AccessDenied", "denied", expected_params={"Bucket": "a"})
+    s3.add_response("get_bucket_logging", {"LoggingEnabled": {"TargetBucket": "logs", "TargetPrefix": "a/"}}, {"Bucket": "b"})
+    fields = {"logging_enabled": False, "logging_target": None}
+    extract = lambda r: {"logging_enabled": "LoggingEnabled" in r, "logging_target": r.get("LoggingEnabled", {}).get("TargetBucket")}  # noqa: E731
+    a, b = {"arn": "arn:aws:s3:::a"}, {"arn": "arn:aws:s3:::b"}
+    assert c.fill_many(a, fields, "s3", "us-east-1", "get_bucket_logging", {"Bucket": "a"}, extract=extract) is None
+    assert set(a["errors"]) == {"logging_enabled", "logging_target"} and "AccessDenied" in a["errors"]["logging_target"]
+    c.fill_many(b, fields, "s3", "us-east-1", "get_bucket_logging", {"Bucket": "b"}, extract=extract)
+    assert b == {"arn": "arn:aws:s3:::b", "logging_enabled": True, "logging_target": "logs"}
+    assert c.failure_reason("s3", "us-east-1", "GetBucketLogging", "arn:aws:s3:::a") == a["errors"]["logging_enabled"]
+    assert c.failure_reason("s3", "us-east-1", "get_bucket_logging", "arn:aws:s3:::a") == a["errors"]["logging_enabled"]
+
+
+def test_marker_pages_follows_markers_where_botocore_has_no_paginator(ctx):
+    aws, c = ctx
+    waf = aws.stub("wafv2")
+    acl = lambda name: {"Name": name, "Id": name, "ARN": f"arn:aws:wafv2:us-east-1:123456789012:regional/webacl/{name}/{name}"}  # noqa: E731
+    waf.add_response("list_web_acls", {"WebACLs": [acl("a")], "NextMarker": "m1"}, {"Scope": "REGIONAL"})
+    waf.add_response("list_web_acls", {"WebACLs": [acl("b")]}, {"Scope": "REGIONAL", "NextMarker": "m1"})
+    got = c.marker_pages("wafv2", "us-east-1", "list_web_acls", {"Scope": "REGIONAL"}, items=lambda p: p["WebACLs"],
+                         next_marker=lambda p: p.get("NextMarker"), marker_param="NextMarker", resource_type="wafv2.web_acl")
+    assert [a["Name"] for a in got] == ["a", "b"]
+    waf.assert_no_pending_responses()
+
+
+def test_a_shared_failed_call_is_one_gap(ctx):
+    aws, c = ctx
+    aws.stub("autoscaling").add_client_error("describe_auto_scaling_groups", "Throttling", "slow down")
+    for _ in range(2):  # two collectors asking for the same listing
+        c.paginate("autoscaling", "us-east-1", "describe_auto_scaling_groups", "AutoScalingGroups", resource_type="autoscaling.group")
+    assert len(c.coverage) == 1
+
+
+def test_a_crashing_collector_is_a_gap_and_the_others_keep_their_data(monkeypatch):
+    monkeypatch.setattr(runner, "COLLECTORS", [])
+    monkeypatch.setattr(runner, "load_collectors", lambda: list(runner.COLLECTORS))
+
+    @collector("sns", types=("sns.topic",))
+    def broken(ctx, region):
+        raise KeyError("Topics")
+
+    @collector("kms", types=("kms.key",))
+    def fine(ctx, region):
+        return {"kms.key": [{"arn": f"arn:aws:kms:{region}:123456789012:key/1", "region": region}]}
+
+    snap = collect(FakeAws(), ["us-east-1"], account="123456789012", workers=2)
+    assert snap.collected == {"kms.key": ["us-east-1"], "sns.topic": []}
+    (gap,) = snap.coverage
+    assert (gap.error_code, gap.resource_type, gap.operation) == ("CollectorError", "sns.topic", "broken")
