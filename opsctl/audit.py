@@ -62,6 +62,11 @@ def choose_checks(registry: dict[str, CheckSpec], cfg: Config, sel: Selection) -
     )
 
 
+def effective_params(registry: dict[str, CheckSpec], cfg: Config) -> dict[str, dict[str, Any]]:
+    """Every check's parameters: its defaults, overridden by the config file."""
+    return {cid: {**spec.params, **cfg.check_params.get(cid, {})} for cid, spec in registry.items()}
+
+
 def resolve_regions(aws: Aws, opts: AwsOptions, cfg: Config) -> list[str]:
     if opts.all_regions and opts.regions:
         raise UsageError("--all-regions and --region exclude each other; pick one")
@@ -83,8 +88,10 @@ def collect_snapshot(
     identity = aws.identity()
     regions = resolve_regions(aws, opts, cfg)
     started = time.perf_counter()
+    from opsctl.registry import load_builtin_checks
+
     snap = collect(aws, regions, account=identity["account"], partition=identity["partition"], services=services,
-                   workers=workers, progress=progress)
+                   workers=workers, progress=progress, check_params=effective_params(load_builtin_checks(), cfg))
     stats: dict[str, Any] = getattr(snap, "stats", {})
     return CollectOutcome(snap, identity, round(time.perf_counter() - started, 3), stats.get("calls", 0))
 

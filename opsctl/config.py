@@ -101,7 +101,7 @@ def _check_params(path: str, node: yaml.Node, registry: dict[str, Any]) -> dict[
             if name not in spec.params:
                 known = ", ".join(spec.params) or "none"
                 raise _err(path, pk, f"checks.{cid}: unknown parameter {name!r} (parameters: {known})")
-            value = _scalar(path, pv, f"checks.{cid}.{name}") if not isinstance(pv, yaml.SequenceNode) else yaml.safe_load(yaml.serialize(pv))
+            value = _scalar(path, pv, f"checks.{cid}.{name}") if isinstance(pv, yaml.ScalarNode) else yaml.safe_load(yaml.serialize(pv))
             default = spec.params[name]
             ok = isinstance(value, type(default)) and not (isinstance(value, bool) and not isinstance(default, bool))
             if isinstance(default, float) and isinstance(value, int) and not isinstance(value, bool):

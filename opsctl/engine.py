@@ -45,6 +45,28 @@ class Result:
             "failed_by_severity": dict(sorted(by_severity.items())),
             "coverage_gaps": len(self.coverage),
             "checks_run": len(self.checks_run),
+            "savings": self.savings(),
+        }
+
+    def savings(self) -> dict[str, Any]:
+        """Potential monthly savings of the FAIL findings that carry a figure: total, per pillar, per check."""
+        by_pillar: dict[str, float] = defaultdict(float)
+        by_check: dict[str, float] = defaultdict(float)
+        unpriced = 0
+        for f in self.findings:
+            if f.status is not Status.FAIL or f.pillar != "cost" and f.monthly_savings_usd is None:
+                continue
+            if f.monthly_savings_usd is None:
+                unpriced += 1
+                continue
+            by_pillar[f.pillar] += f.monthly_savings_usd
+            by_check[f.check_id] += f.monthly_savings_usd
+        return {
+            "currency": "USD",
+            "total_monthly_usd": round(sum(by_check.values()), 2),
+            "by_pillar": {p: round(v, 2) for p, v in sorted(by_pillar.items())},
+            "by_check": {c: round(v, 2) for c, v in sorted(by_check.items(), key=lambda kv: (-kv[1], kv[0]))},
+            "unpriced_findings": unpriced,
         }
 
     def to_dict(self) -> dict[str, Any]:
@@ -106,10 +128,10 @@ def _as_outcomes(value: Outcome | Iterable[Outcome] | None) -> list[Outcome]:
     return [o for o in value if o is not None]
 
 
-def run_check(spec: CheckSpec, snapshot: Snapshot, params: dict[str, Any] | None = None) -> list[Finding]:
+def run_check(spec: CheckSpec, snapshot: Snapshot, params: dict[str, Any] | None = None, prices: Any = None) -> list[Finding]:
     """All findings of one check. Never raises: a failing check becomes ERROR findings."""
     merged = {**spec.params, **(params or {})}
-    ctx = CheckContext(snapshot=snapshot, params=merged)
+    ctx = CheckContext(snapshot=snapshot, params=merged, prices=prices)
     rtype = RESOURCE_TYPES[spec.resource_type]
     findings: list[Finding] = []
 
@@ -140,13 +162,14 @@ def evaluate(
     checks: list[CheckSpec],
     params: dict[str, dict[str, Any]] | None = None,
     metadata: dict[str, Any] | None = None,
+    prices: Any = None,
 ) -> Result:
     """Run the given checks over the snapshot; findings sorted deterministically."""
     started = time.perf_counter()
     params = params or {}
     findings: list[Finding] = []
     for spec in checks:
-        findings.extend(run_check(spec, snapshot, params.get(spec.id)))
+        findings.extend(run_check(spec, snapshot, params.get(spec.id), prices))
     findings.sort(key=Finding.sort_key)
     meta = {
         "snapshot_taken_at": snapshot.taken_at,

@@ -29,7 +29,7 @@ from opsctl.findings import PILLARS, Severity, Status
 from opsctl.resources import RESOURCE_TYPES
 
 ID_PATTERN = re.compile(r"^[a-z0-9]+\.[a-z0-9_]+$")
-PARAM_TYPES = (int, float, bool, str, list)
+PARAM_TYPES = (int, float, bool, str, list, dict)
 
 
 class RegistryError(Exception):
@@ -68,6 +68,8 @@ class CheckContext:
 
     snapshot: Any  # opsctl.snapshot.Snapshot (not imported, to keep checks free of I/O types)
     params: dict[str, Any]
+    #: The price table (opsctl.pricing.PriceTable) for savings figures; None when not loaded.
+    prices: Any = None
 
     @staticmethod
     def need(resource: dict[str, Any], key: str) -> Any:
@@ -142,7 +144,7 @@ def check(
             problems.append(f"resource_type {resource_type!r} is not declared in opsctl/resources.py")
         for name, default in (params or {}).items():
             if not re.match(r"^[a-z][a-z0-9_]*$", name) or not isinstance(default, PARAM_TYPES):
-                problems.append(f"parameter {name!r} needs a snake_case name and an int/float/bool/str/list default")
+                problems.append(f"parameter {name!r} needs a snake_case name and an int/float/bool/str/list/dict default")
         doc = (fn.__doc__ or "").strip()
         if not doc:
             problems.append("the check function needs a docstring saying what it checks")

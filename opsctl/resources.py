@@ -44,6 +44,7 @@ _TYPES = [
     ResourceType("route53.hosted_zone", "route53", "global", "Route 53 hosted zone with record sets and query logging"),
     ResourceType("route53.health_check", "route53", "global", "Route 53 health check"),
     ResourceType("cloudwatch.alarm", "cloudwatch", "regional", "CloudWatch metric alarm"),
+    ResourceType("cloudwatch.metric_series", "cloudwatch", "regional", "Daily CloudWatch datapoints the cost checks need, per resource and metric"),
     ResourceType("logs.log_group", "logs", "regional", "CloudWatch Logs log group"),
     ResourceType("cloudtrail.trail", "cloudtrail", "regional", "CloudTrail trail with status"),
     ResourceType("iam.account", "iam", "global", "IAM account summary, password policy and root credentials"),

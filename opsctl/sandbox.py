@@ -28,7 +28,7 @@ PRIMARY_REGION = "us-east-1"
 SECONDARY_REGION = "eu-west-1"
 REGIONS = (PRIMARY_REGION, SECONDARY_REGION)
 APP_TAG = {"Key": "app", "Value": "3d-shop"}
-SEED_ORDER = ("network", "compute", "edge", "data", "ops")
+SEED_ORDER = ("network", "compute", "edge", "data", "ops", "cost")
 
 #: What `sandbox up` tells a shell to export (the endpoint is filled in at start).
 CREDENTIAL_ENV = {
@@ -60,6 +60,7 @@ def running_server(port: int | None = None) -> Iterator[str]:
     # werkzeug logs every request, and a traceback for every API moto lacks (which the audit
     # records as a coverage gap anyway): the sandbox is a backend, not a log stream.
     logging.getLogger("werkzeug").setLevel(logging.CRITICAL)
+    _patch_moto_backends()
     port = port or free_port()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
@@ -72,6 +73,17 @@ def running_server(port: int | None = None) -> Iterator[str]:
         moto_api(url, "reset-auth", b"inf")
         moto_api(url, "reset")
         server.stop()
+
+
+def _patch_moto_backends() -> None:
+    """Let the sandbox serve what moto lacks (Trusted Advisor results, EC2/Lambda quotas).
+
+    The patches live in opsctl/sandbox_seed/moto_patches.py and apply to this process's moto
+    only; they are idempotent.
+    """
+    from opsctl.sandbox_seed import moto_patches
+
+    moto_patches.apply()
 
 
 def moto_api(url: str, action: str, body: bytes = b"") -> None:

@@ -56,13 +56,18 @@ class CollectorSpec:
     types: tuple[str, ...]
     scope: str  # "global" | "regional"
     fn: Callable[[CollectContext, str], dict[str, list[dict[str, Any]]]]
+    phase: int = 1  # 2: runs after every phase-1 collector, reading ctx.inventory (e.g. metrics)
 
 
 COLLECTORS: list[CollectorSpec] = []
 
 
-def collector(service: str, types: Iterable[str], scope: str = "regional"):
-    """Register a collector of `types`. Global collectors run once with region "global"."""
+def collector(service: str, types: Iterable[str], scope: str = "regional", phase: int = 1):
+    """Register a collector of `types`. Global collectors run once with region "global".
+
+    Phase-2 collectors run once phase 1 is complete and read its resources from
+    `ctx.inventory` (CloudWatch metrics are fetched for the resources that exist).
+    """
     types = tuple(types)
     for t in types:
         if t not in RESOURCE_TYPES:
@@ -70,8 +75,11 @@ def collector(service: str, types: Iterable[str], scope: str = "regional"):
     if scope not in ("global", "regional"):
         raise ValueError(f"collector {service}: scope must be global or regional")
 
+    if phase not in (1, 2):
+        raise ValueError(f"collector {service}: phase must be 1 or 2")
+
     def decorate(fn):
-        COLLECTORS.append(CollectorSpec(service, types, scope, fn))
+        COLLECTORS.append(CollectorSpec(service, types, scope, fn, phase))
         return fn
 
     return decorate
@@ -111,8 +119,13 @@ _CALL_ERRORS = (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreErr
 class CollectContext:
     """Shared state of one collection: clients, memoised calls, coverage, a detail-call pool."""
 
-    def __init__(self, aws: Any, account: str, partition: str = "aws", workers: int = 16):
+    def __init__(self, aws: Any, account: str, partition: str = "aws", workers: int = 16,
+                 check_params: dict[str, dict[str, Any]] | None = None):
         self.aws = aws
+        #: Effective parameters of every check (defaults + config), e.g. the metric windows.
+        self.check_params: dict[str, dict[str, Any]] = check_params or {}
+        #: Phase-1 resources by type, for phase-2 collectors (read-only by convention).
+        self.inventory: dict[str, list[dict[str, Any]]] = {}
         self.account = account
         self.partition = partition
         self.workers = workers
@@ -402,17 +415,19 @@ def collect(
     services: Iterable[str] | None = None,
     workers: int = 16,
     progress: ProgressFn | None = None,
+    check_params: dict[str, dict[str, Any]] | None = None,
 ) -> Snapshot:
     """Run the collectors over the regions and return the snapshot.
 
     Tasks are (collector, region) pairs on an outer pool; their per-resource detail calls go to
-    the context's inner pool, so nested waits cannot deadlock.
+    the context's inner pool, so nested waits cannot deadlock. Phase-2 collectors run after
+    phase 1 with its resources in `ctx.inventory`.
     """
     specs = load_collectors()
     if services is not None:
         wanted = set(services)
         specs = [s for s in specs if s.service in wanted]
-    ctx = CollectContext(aws, account, partition, workers)
+    ctx = CollectContext(aws, account, partition, workers, check_params)
     tasks: list[tuple[CollectorSpec, str]] = []
     for spec in specs:
         for region in ([GLOBAL] if spec.scope == "global" else regions):
@@ -452,7 +467,10 @@ def collect(
 
     try:
         with ThreadPoolExecutor(max_workers=max(1, min(workers, len(tasks) or 1)), thread_name_prefix="opsctl-collect") as pool:
-            list(pool.map(run, tasks))
+            for phase in (1, 2):
+                if phase == 2:
+                    ctx.inventory = resources
+                list(pool.map(run, [t for t in tasks if t[0].phase == phase]))
     finally:
         ctx.close()
 
