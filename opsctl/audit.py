@@ -102,8 +102,9 @@ def load_or_collect(snapshot_path: str | None, opts: AwsOptions, cfg: Config, pr
     return collect_snapshot(opts, cfg, progress)
 
 
-def audit(snapshot: Snapshot, checks: list[CheckSpec], cfg: Config, metadata: dict[str, Any] | None = None) -> Result:
-    return evaluate(snapshot, checks, cfg.check_params, metadata)
+def audit(snapshot: Snapshot, checks: list[CheckSpec], cfg: Config, metadata: dict[str, Any] | None = None,
+          prices: Any = None) -> Result:
+    return evaluate(snapshot, checks, cfg.check_params, metadata, prices)
 
 
 def exit_code(result: Result, fail_on: str, strict: bool) -> int:

@@ -130,7 +130,10 @@ def cli() -> None:
               help="Exit 1 when a FAIL of at least this severity exists (default: config `fail_on`, else high).")
 @click.option("--strict", is_flag=True, help="Exit 3 when anything could not be collected or evaluated.")
 @click.option("--show-pass", is_flag=True, help="List passing findings in the table too.")
-def audit(aws_opts, selection, config_path, snapshot_path, save_snapshot, fmt, output, fail_on, strict, show_pass) -> None:
+@click.option("--prices", "prices_path", type=click.Path(dir_okay=False), metavar="FILE",
+              help="Price table overriding the built-in one (same YAML format), for savings figures.")
+def audit(aws_opts, selection, config_path, snapshot_path, save_snapshot, fmt, output, fail_on, strict, show_pass,
+          prices_path) -> None:
     """Audit the account against the check catalogue (read-only).
 
     Collects an inventory of the account (list/describe/get calls only — nothing is created,
@@ -161,7 +164,9 @@ def audit(aws_opts, selection, config_path, snapshot_path, save_snapshot, fmt, o
     if save_snapshot:
         write_snapshot(outcome.snapshot, save_snapshot)
     metadata = _run_metadata(outcome, snapshot_path)
-    result = core.audit(outcome.snapshot, checks, cfg, metadata)
+    prices = _load_prices(prices_path)
+    metadata["prices"] = {"as_of": prices.as_of, "source": prices.source, "file": prices_path or "built-in"}
+    result = core.audit(outcome.snapshot, checks, cfg, metadata, prices)
     result.metadata["duration_seconds"] = round(time.perf_counter() - started, 3)
     _emit(result, fmt, output, show_pass)
     if output or save_snapshot:
@@ -170,6 +175,12 @@ def audit(aws_opts, selection, config_path, snapshot_path, save_snapshot, fmt, o
             f"{'snapshot ' + save_snapshot if save_snapshot else ''}[/dim]", highlight=False)
     code = core.exit_code(result, fail_on or cfg.fail_on or "high", strict)
     sys.exit(code)
+
+
+def _load_prices(path: str | None):
+    from opsctl.pricing import load_price_table
+
+    return load_price_table(path)
 
 
 def _run_metadata(outcome, snapshot_path) -> dict[str, Any]:
@@ -386,7 +397,9 @@ def sandbox_demo(fmt, output, save_snapshot, show_pass) -> None:
             outcome = core.collect_snapshot(opts, cfg, progress)
         if save_snapshot:
             write_snapshot(outcome.snapshot, save_snapshot)
-        result = core.audit(outcome.snapshot, checks_, cfg, _run_metadata(outcome, None))
+        prices = _load_prices(None)
+        metadata = {**_run_metadata(outcome, None), "prices": {"as_of": prices.as_of, "source": prices.source, "file": "built-in"}}
+        result = core.audit(outcome.snapshot, checks_, cfg, metadata, prices)
         result.metadata["duration_seconds"] = round(time.perf_counter() - started, 3)
         _emit(result, fmt, output, show_pass)
         err.print(f"[dim]audit: {outcome.calls} API calls, collected in {outcome.seconds:.2f}s, "

@@ -59,6 +59,23 @@ def _summary_table(result: Result) -> Table:
     return table
 
 
+def _savings_table(result: Result) -> Table | None:
+    savings = result.summary()["savings"]
+    if not savings["by_check"] and not savings["unpriced_findings"]:
+        return None
+    table = Table(title=f"Potential savings: ${savings['total_monthly_usd']:,.2f} per month", title_justify="left",
+                  title_style="bold green")
+    table.add_column("Check")
+    table.add_column("Pillar")
+    table.add_column("USD / month", justify="right")
+    pillar_of = {f.check_id: f.pillar for f in result.findings}
+    for check_id, usd in savings["by_check"].items():
+        table.add_row(check_id, pillar_of.get(check_id, ""), f"{usd:,.2f}")
+    if savings["unpriced_findings"]:
+        table.caption = f"{savings['unpriced_findings']} cost finding(s) have no figure: their price is not in the price table."
+    return table
+
+
 def _coverage_table(result: Result) -> Table | None:
     if not result.coverage:
         return None
@@ -91,6 +108,10 @@ def render_terminal(result: Result, *, color: bool = True, width: int = 160, sho
             console.print(_findings_table(pillar, by_pillar[pillar]))
     console.print()
     console.print(_summary_table(result))
+    savings = _savings_table(result)
+    if savings is not None:
+        console.print()
+        console.print(savings)
     coverage = _coverage_table(result)
     if coverage is not None:
         console.print()

@@ -153,3 +153,17 @@ def test_unknown_region(runner, moto_aws):
 def test_unknown_profile(runner):
     result = runner.invoke(cli, ["audit", "--profile", "nope"])
     assert result.exit_code == 2 and "profile 'nope'" in result.output
+
+
+def test_inventory_collect_writes_a_snapshot_without_progress_noise(runner, moto_aws, tmp_path):
+    import boto3
+
+    boto3.client("s3", region_name="us-east-1").create_bucket(Bucket="shop-assets")
+    out = tmp_path / "snap.json"
+    result = runner.invoke(cli, ["inventory", "collect", "--region", "us-east-1", "--service", "s3", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    data = json.loads(out.read_text())
+    assert [b["name"] for b in data["resources"]["s3.bucket"]] == ["shop-assets"]
+    assert data["regions"] == ["us-east-1"] and data["schema_version"] == 1
+    assert "collecting" not in result.output  # the progress bar only draws on a terminal
+    assert f"wrote {out}" in result.output.replace("\n", "")
