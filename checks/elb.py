@@ -1,11 +1,12 @@
-"""Elastic Load Balancing v2 checks: application load balancers and target groups.
-
-elb.alb_idle (cost, needs CloudWatch metrics) is implemented separately.
+"""Elastic Load Balancing v2 checks: application load balancers and target groups, and the
+idle-ALB cost check (CloudWatch RequestCount history, priced from the price table).
 """
 
 from __future__ import annotations
 
 from typing import Any
+
+from opsctl.checks._cost import HOURS_PER_MONTH, REQUESTS_DAILY_SUM, Costing, cost_fail, daily_values
 
 from opsctl.errors import MissingData
 from opsctl.registry import FAIL, PASS, CheckContext, check
@@ -139,3 +140,37 @@ def target_group_health_check(tg: dict[str, Any], ctx: CheckContext):
     path = tg.get("health_check_path")
     where = f" on {path}" if path and str(protocol or "").upper() in ("HTTP", "HTTPS") else ""
     return PASS(f"Target group {name} has {protocol or 'its'} health checks enabled{where}.", health_check_protocol=protocol)
+
+
+#: ELB publishes RequestCount only while requests flow, so "no datapoints" may mean idle; the
+#: check still says ERROR (it cannot tell idle from unmonitored) and tells the reader why.
+#: https://docs.aws.amazon.com/elasticloadbalancing/latest/application/load-balancer-cloudwatch-metrics.html
+_NO_REQUEST_DATA_HINT = "an ALB publishes RequestCount only while requests flow, so it may be idle"
+
+
+@check(id="elb.alb_idle", title="Application load balancer has targets and serves requests",
+       pillar="cost", severity="medium", resource_type="elbv2.load_balancer", params={"idle_days": 7})
+def alb_idle(lb: dict[str, Any], ctx: CheckContext):
+    """A load balancer with no targets or no requests is billed every hour for nothing."""
+    name, days = lb["name"], ctx.params["idle_days"]
+    groups = [tg for tg in ctx.snapshot.require("elbv2.target_group", lb["region"])
+              if lb["arn"] in (tg.get("load_balancer_arns") or [])]
+    targets = sum(ctx.need(tg, "registered_count") for tg in groups)
+    group_names = sorted(tg.get("name") or tg["arn"] for tg in groups)
+    if targets:
+        requests = daily_values(lb, ctx, REQUESTS_DAILY_SUM, "RequestCount", f"application load balancer {name}",
+                                hint=_NO_REQUEST_DATA_HINT)
+        total = sum(requests)
+        if total > 0:
+            return PASS(f"Application load balancer {name} served {total:,.0f} requests over {days} days to "
+                        f"{targets} registered target(s).", requests=total, registered_targets=targets)
+        message = f"Application load balancer {name} has {targets} registered target(s) but served no request in {days} days."
+    elif groups:
+        message = f"Application load balancer {name} has no registered target in its target group(s) {', '.join(group_names)}."
+    else:
+        message = f"Application load balancer {name} forwards to no target group, so it has no registered target."
+    costing = Costing(ctx, lb["region"])
+    hourly = costing.price("alb_hour")
+    costing.note("LCU charges are not counted")
+    amount = hourly * HOURS_PER_MONTH if hourly is not None else None
+    return cost_fail(message, costing, amount, registered_targets=targets, target_groups=group_names)

@@ -1,4 +1,5 @@
-"""RDS checks (CATALOGUE.md, "RDS (DB instance, DB snapshot)"), except rds.instance_idle.
+"""RDS checks (CATALOGUE.md, "RDS (DB instance, DB snapshot)"), rds.instance_idle included (it
+reads DatabaseConnections history and prices the idle instance from the price table).
 
 Aurora (and Multi-AZ DB cluster) members keep some settings on their cluster: deletion protection
 and backup retention are read from the cluster when the instance belongs to one, because the
@@ -9,6 +10,8 @@ on its instances even when the cluster is protected).
 from __future__ import annotations
 
 from typing import Any
+
+from opsctl.checks._cost import CONNECTIONS_DAILY_MAX, HOURS_PER_MONTH, Costing, cost_fail, daily_values
 
 from opsctl.errors import MissingData
 from opsctl.registry import FAIL, PASS, CheckContext, check
@@ -154,3 +157,44 @@ def snapshot_not_public(snapshot: dict[str, Any], ctx: CheckContext):
     shared = [v for v in values if v != "all"]
     suffix = f", shared with {len(shared)} account(s)" if shared else ""
     return PASS(f"RDS DB snapshot {snapshot['id']} is not public{suffix}.", shared_with=shared)
+
+
+#: Statuses in which no instance hours are billed (or the instance is on its way out).
+_NOT_BILLED_STATUSES = ("stopped", "stopping", "deleting")
+
+
+def rds_price_key(engine: str | None, instance_class: str) -> str | None:
+    """The price table's rds_hour key: the class for MySQL and MariaDB (one price),
+    "postgres:<class>" for PostgreSQL; None for engines the table does not price."""
+    if engine in ("mysql", "mariadb"):
+        return instance_class
+    if engine == "postgres":
+        return f"postgres:{instance_class}"
+    return None
+
+
+@check(id="rds.instance_idle", title="RDS DB instance has connections",
+       pillar="cost", severity="medium", resource_type=INSTANCE, params={"idle_days": 7})
+def instance_idle(db: dict[str, Any], ctx: CheckContext):
+    """A database nobody connects to is billed by the hour (twice when Multi-AZ): snapshot it and delete it."""
+    if db.get("status") in _NOT_BILLED_STATUSES:
+        return None
+    name, days = db["id"], ctx.params["idle_days"]
+    peaks = daily_values(db, ctx, CONNECTIONS_DAILY_MAX, "DatabaseConnections", f"RDS DB instance {name}")
+    peak = max(peaks)
+    if peak > 0:
+        return PASS(f"RDS DB instance {name} had up to {peak:.0f} connection(s) a day over {days} days.",
+                    max_connections=peak, days_with_data=len(peaks))
+    engine, instance_class = ctx.need(db, "engine"), ctx.need(db, "instance_class")
+    multi_az = bool(ctx.need(db, "multi_az"))
+    costing = Costing(ctx, db["region"])
+    key = rds_price_key(engine, instance_class)
+    hourly = None
+    if key is None:
+        costing.unpriced(f"the price table holds RDS prices for MySQL, MariaDB and PostgreSQL only, not {engine}")
+    else:
+        hourly = costing.price("rds_hour", key)
+    amount = hourly * HOURS_PER_MONTH * (2 if multi_az else 1) if hourly is not None else None
+    deployment = "Multi-AZ" if multi_az else "Single-AZ"
+    return cost_fail(f"RDS DB instance {name} ({instance_class}, {deployment}) had no connection in {days} days.", costing,
+                     amount, engine=engine, instance_class=instance_class, multi_az=multi_az, days_with_data=len(peaks))

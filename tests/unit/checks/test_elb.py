@@ -7,6 +7,7 @@ from typing import Any
 from opsctl.checks.elb import is_weak_tls_policy
 
 from tests.helpers import REGION, Case, run, snapshot, statuses
+from tests.unit.checks.cost_fixtures import SERIES, priced, series
 
 LB_ARN = "arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/app/{}/50dc6c495c0c9188"
 TG_ARN = "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/{}/73e2d6bc24d8a067"
@@ -136,3 +137,47 @@ def test_listing_gap_is_error_not_pass():
     findings = run("elb.alb_https", snapshot({LB: []}, coverage=[gap]))
     assert statuses(findings) == ["ERROR"]
     assert "AccessDenied" in findings[0].message
+
+
+# ----- elb.alb_idle -----------------------------------------------------------------------------
+IDLE = "elb.alb_idle"
+
+
+def requests(*values: float, name: str = "shop", days: int = 7) -> dict[str, Any]:
+    return series(LB_ARN.format(name), "requests_daily_sum", list(values), days=days)
+
+
+def served(name: str = "shop", registered: int = 2, tg_lbs: tuple[str, ...] = ("shop",)) -> dict[str, Any]:
+    return target_group(load_balancer_arns=[LB_ARN.format(n) for n in tg_lbs], registered_count=registered)
+
+
+CASES += [
+    Case(IDLE, "targets and traffic", {LB: [alb()], TG: [served()], SERIES: [requests(120_000, 98_000, 143_500)]}, ["PASS"],
+         message_contains="361,500 requests"),
+    Case(IDLE, "targets but no request", {LB: [alb()], TG: [served()], SERIES: [requests(0, 0, 0, 0, 0, 0, 0)]}, ["FAIL"],
+         message_contains="served no request in 7 days"),
+    Case(IDLE, "target group without targets", {LB: [alb()], TG: [served(registered=0)], SERIES: []}, ["FAIL"],
+         message_contains="no registered target"),
+    Case(IDLE, "no target group at all", {LB: [alb()], TG: [served(tg_lbs=("other",))], SERIES: []}, ["FAIL"],
+         message_contains="no target group"),
+    Case(IDLE, "targets, no datapoints: ERROR with the reason", {LB: [alb()], TG: [served()], SERIES: [requests()]}, ["ERROR"],
+         message_contains="only while requests flow"),
+    Case(IDLE, "targets, no series", {LB: [alb()], TG: [served()], SERIES: []}, ["ERROR"],
+         message_contains="no CloudWatch data for RequestCount of application load balancer shop over 7 days"),
+    Case(IDLE, "target health not collected",
+         {LB: [alb()], TG: [{**served(), "errors": {"registered_count": "elbv2:DescribeTargetHealth failed"}}], SERIES: []},
+         ["ERROR"]),
+    Case(IDLE, "shorter window parameter uses the last days only",
+         {LB: [alb()], TG: [served()], SERIES: [requests(500, 0, 0, 0, 0, 0, 0)]}, ["FAIL"], params={"idle_days": 3}),
+]
+
+
+def test_idle_alb_saving_is_the_hourly_charge_for_a_month():
+    [f] = priced(IDLE, {LB: [alb()], TG: [served(registered=0)], SERIES: []})
+    assert f.monthly_savings_usd == round(0.0225 * 730, 2)
+    assert f.evidence["prices_used"][0]["kind"] == "alb_hour" and "LCU" in f.evidence["savings_note"]
+
+
+def test_idle_alb_without_price_table_has_no_figure():
+    [f] = run(IDLE, snapshot({LB: [alb()], TG: [served(registered=0)], SERIES: []}))
+    assert f.status.value == "FAIL" and f.monthly_savings_usd is None and "no price" in f.evidence["savings_note"]

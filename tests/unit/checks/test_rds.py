@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from opsctl.checks.rds import rds_price_key
+
 from opsctl.snapshot import CoverageGap
 from tests.helpers import Case
+from tests.unit.checks.cost_fixtures import SERIES, priced, series
 
 DB, CL, SN = "rds.db_instance", "rds.db_cluster", "rds.db_snapshot"
 ARN = "arn:aws:rds:us-east-1:123456789012"
@@ -141,3 +144,58 @@ CASES = [
     Case(SNAP_PUBLIC, "restorable by all", {SN: [snap(values=["all"])]}, ["FAIL"]),
     Case(SNAP_PUBLIC, "attributes not collected", {SN: [snap(errors={"restore_attribute_values": DENIED})]}, ["ERROR"]),
 ]
+
+# ----- rds.instance_idle ------------------------------------------------------------------------
+IDLE = "rds.instance_idle"
+
+
+def connections(ident: str, *values: float, days: int = 7) -> dict[str, Any]:
+    return series(f"{ARN}:db:{ident}", "connections_daily_max", list(values), days=days)
+
+
+CASES += [
+    Case(IDLE, "connections every day", {DB: [db()], SERIES: [connections("orders", 40, 62, 55)]}, ["PASS"],
+         message_contains="up to 62 connection(s)"),
+    Case(IDLE, "one connection on one day is enough", {DB: [db()], SERIES: [connections("orders", 0, 0, 1, 0)]}, ["PASS"]),
+    Case(IDLE, "no connection in seven days", {DB: [db("reporting")], SERIES: [connections("reporting", 0, 0, 0, 0, 0, 0, 0)]},
+         ["FAIL"], message_contains="no connection in 7 days"),
+    Case(IDLE, "Aurora member idle", {DB: [aurora("users-2", "us-east-1b")], SERIES: [connections("users-2", 0, 0)]}, ["FAIL"]),
+    Case(IDLE, "no datapoints", {DB: [db()], SERIES: [connections("orders")]}, ["ERROR"],
+         message_contains="no CloudWatch data for DatabaseConnections of RDS DB instance orders over 7 days"),
+    Case(IDLE, "no series", {DB: [db()], SERIES: []}, ["ERROR"], message_contains="no CloudWatch data"),
+    Case(IDLE, "stopped: not applicable", {DB: [db(status="stopped")], SERIES: []}, []),
+    Case(IDLE, "longer idle_days than collected", {DB: [db()], SERIES: [connections("orders", 3, 4)]}, ["ERROR"],
+         params={"idle_days": 30}, message_contains="covers 7 days"),
+]
+
+
+def idle_saving(**fields: Any):
+    [finding] = priced(IDLE, {DB: [db("reporting", **fields)], SERIES: [connections("reporting", 0, 0, 0)]})
+    assert finding.status.value == "FAIL"
+    return finding
+
+
+def test_idle_single_az_mysql_costs_its_class_price():
+    f = idle_saving(engine="mysql", instance_class="db.t3.medium", multi_az=False)
+    assert f.monthly_savings_usd == round(0.068 * 730, 2)
+    assert f.evidence["prices_used"][0]["key"] == "db.t3.medium"
+
+
+def test_idle_multi_az_postgres_doubles_its_price():
+    f = idle_saving(engine="postgres", instance_class="db.m6g.large", multi_az=True)
+    assert f.monthly_savings_usd == round(0.159 * 730 * 2, 2)
+    assert f.evidence["prices_used"][0]["key"] == "postgres:db.m6g.large" and f.evidence["multi_az"] is True
+
+
+def test_idle_aurora_or_unknown_class_has_no_figure():
+    aurora_member = idle_saving(engine="aurora-postgresql", instance_class="db.r6g.large", multi_az=False)
+    assert aurora_member.monthly_savings_usd is None and "not aurora-postgresql" in aurora_member.evidence["savings_note"]
+    big = idle_saving(engine="mysql", instance_class="db.r6g.16xlarge", multi_az=False)
+    assert big.monthly_savings_usd is None
+    assert big.evidence["savings_note"].startswith("no price for rds_hour db.r6g.16xlarge in us-east-1 in the price table (")
+
+
+def test_idle_price_key_per_engine():
+    assert rds_price_key("mariadb", "db.t3.micro") == "db.t3.micro"
+    assert rds_price_key("postgres", "db.t3.micro") == "postgres:db.t3.micro"
+    assert rds_price_key("sqlserver-se", "db.m5.large") is None
