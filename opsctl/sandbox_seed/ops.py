@@ -1,6 +1,15 @@
-"""The ops tier, seeded last: DNS in front of the shop, alarms and their SNS topics, log groups,
-the audit trail, IAM users, KMS keys, certificates and a budget — each well-configured
-resource next to a deliberately broken one (the defects are named in each function).
+"""The ops tier: DNS in front of the shop, alarms and their SNS topics, log groups, the audit
+trail, IAM users, KMS keys, certificates and a budget — each well-configured resource next to a
+deliberately broken one (the defects are named in each function), so every Route 53,
+monitoring, identity and keys check of the catalogue has a FAIL (and, where the subject is not
+the whole account, a PASS) in `opsctl sandbox demo`.
+
+Account-wide checks have one subject, the account, so they can only fail here: the trail does
+not validate its log files, the budget notifies nobody, the root user has no MFA and an access key.
+
+Three facts need moto's in-process backend, because no AWS API sets them (see `backend`): the
+root user's access key (moto fixes AccountAccessKeysPresent at 0) and the age of deploy-bot and
+its access key (moto stamps "now"). Against any other endpoint they stay as the API left them.
 
 Everything here is tagged tier dns, ops or logs only, so no resource of this tier can be
 mistaken for the edge, load balancer, compute or data tiers by the architecture checks.
@@ -12,7 +21,10 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 from typing import Any
+
+log = logging.getLogger(__name__)
 
 #: CloudFront's fixed hosted zone id for alias records.
 CLOUDFRONT_ZONE_ID = "Z2FDTNDATAQYW2"
@@ -148,10 +160,30 @@ def seed_dns(env: Any) -> tuple[str, dict[str, str]]:
     return zone_id, checks
 
 
+#: The status page: an S3 website per region, the us-east-1 one primary (health-checked).
+STATUS_SITES = (
+    "status.shop.example.com.s3-website-us-east-1.amazonaws.com",
+    "status.shop.example.com.s3-website.eu-west-1.amazonaws.com",
+)
+
+
 def seed_logged_zone(env: Any) -> None:
-    """status.shop.example.com logs its queries (Route 53 writes only to us-east-1 log groups)."""
+    """status.shop.example.com is the well-kept zone: it logs its queries (Route 53 writes only to
+    us-east-1 log groups) and its PRIMARY failover record has a health check."""
     name = f"status.{DOMAIN}"
     zone_id = create_zone(env, name)
+    check = create_health_check(env, "status-primary", STATUS_SITES[0], "/index.html", "HTTP")
+    env.client("route53").change_resource_record_sets(
+        HostedZoneId=zone_id,
+        ChangeBatch={
+            "Comment": "status page failover",
+            "Changes": [
+                record(name, values=(STATUS_SITES[0],), SetIdentifier="status-use1", Failover="PRIMARY",
+                       HealthCheckId=check),
+                record(name, values=(STATUS_SITES[1],), SetIdentifier="status-euw1", Failover="SECONDARY"),
+            ],
+        },
+    )
     logs = env.client("logs", "us-east-1")
     group = f"/aws/route53/{name}"
     logs.create_log_group(logGroupName=group, tags=env.tag_map("logs", group))
@@ -218,10 +250,12 @@ def checkout_metric(name: str) -> dict[str, Any]:
 
 
 def seed_alarms(env: Any, topics: dict[str, str], api_check: str) -> None:
-    """Alarms on the first Auto Scaling group, the first RDS instance and the api health check.
+    """Alarms on the first Auto Scaling group, the first RDS instance and the api health check,
+    plus (`seed_watched`) a full set on the public ALB, the catalogue table, the order-events
+    function and the shop's distribution.
 
     Defects: shop-api-cpu-low has no actions; shop-checkout-payment-failures notifies a topic
-    nobody subscribes to; every other resource of the shop has no alarm at all.
+    nobody subscribes to; every other resource of the shop lacks some or all of its alarms.
     """
     ops = [topics["ops-alerts"]]
     asg = first(env.outputs.get(f"asg_names:{env.region}"), "shop-api-asg")
@@ -298,6 +332,68 @@ def seed_alarms(env: Any, topics: dict[str, str], api_check: str) -> None:
                 "MetricStat": {"Metric": checkout_metric("OrdersPlaced"), "Period": 300, "Stat": "Sum"},
                 "ReturnData": False,
             },
+        ],
+    )
+    put_alarm(env, "shop-orders-db-storage-low", "AWS/RDS", "FreeStorageSpace", {"DBInstanceIdentifier": db},
+              threshold=10 * 2**30, comparison="LessThanThreshold", statistic="Minimum", actions=ops)
+    seed_watched(env, ops)
+
+
+def name_in(arns: Any, name: str) -> bool:
+    """Whether one of the ARNs an earlier tier recorded ends with this resource name."""
+    return any(str(arn).rsplit(":", 1)[-1] == name for arn in arns or [])
+
+
+def seed_watched(env: Any, ops: list[str]) -> None:
+    """The resources whose every required metric (checks/data/required_alarms.yaml) has an alarm.
+
+    Skipped where the earlier tier is not seeded: an alarm's dimensions must name a real resource.
+    """
+    alb_arn = env.outputs.get(f"alb_arn:{env.region}")
+    if alb_arn:
+        balancer = {"LoadBalancer": alb_arn.split(":loadbalancer/", 1)[1]}
+        put_alarm(env, "shop-alb-target-5xx", "AWS/ApplicationELB", "HTTPCode_Target_5XX_Count", balancer,
+                  threshold=25, statistic="Sum", actions=ops)
+        put_alarm(env, "shop-alb-latency", "AWS/ApplicationELB", "TargetResponseTime", balancer,
+                  threshold=1.5, actions=ops)
+    if "catalogue" in (env.outputs.get(f"table_names:{env.region}") or []):
+        for metric in ("ReadThrottleEvents", "WriteThrottleEvents"):
+            put_alarm(env, f"catalogue-{metric}", "AWS/DynamoDB", metric, {"TableName": "catalogue"},
+                      threshold=0, statistic="Sum", actions=ops)
+    if name_in(env.outputs.get(f"lambda_arns:{env.region}"), "shop-order-events"):
+        seed_function_alarm(env, "shop-order-events", ops)
+    distributions = env.outputs.get("distribution_ids") or []
+    if distributions:  # CloudFront metrics, and so their alarms, live in us-east-1 only
+        put_alarm(env, "shop-cdn-5xx-rate", "AWS/CloudFront", "5xxErrorRate",
+                  {"DistributionId": distributions[0], "Region": "Global"}, threshold=1, actions=ops)
+
+
+def seed_function_alarm(env: Any, function: str, ops: list[str]) -> None:
+    """One metric-math alarm on errors plus throttles: it covers both metrics of the function."""
+    def metric(name: str) -> dict[str, Any]:
+        return {
+            "Id": name.lower(),
+            "MetricStat": {
+                "Metric": {"Namespace": "AWS/Lambda", "MetricName": name,
+                           "Dimensions": [{"Name": "FunctionName", "Value": function}]},
+                "Period": 60,
+                "Stat": "Sum",
+            },
+            "ReturnData": False,
+        }
+
+    name = f"{function}-failures"
+    env.client("cloudwatch").put_metric_alarm(
+        AlarmName=name,
+        EvaluationPeriods=5,
+        Threshold=1.0,
+        ComparisonOperator="GreaterThanOrEqualToThreshold",
+        AlarmActions=ops,
+        Tags=env.tags("ops", name),
+        Metrics=[
+            {"Id": "failed", "Expression": "errors + throttles", "Label": "failed invocations", "ReturnData": True},
+            metric("Errors"),
+            metric("Throttles"),
         ],
     )
 
@@ -391,15 +487,16 @@ def seed_trail_bucket(env: Any) -> str:
 
 
 def seed_trail(env: Any) -> None:
-    """shop-trail: multi-region, logging, log file validation on. A stopped single-region
-    legacy trail without validation lingers in the second region (defect, for per-trail rules)."""
+    """shop-trail: multi-region and logging, but without log file validation (defect: tampered
+    log files would go unnoticed). A stopped single-region legacy trail lingers in the second
+    region (defect, for per-trail rules)."""
     bucket = seed_trail_bucket(env)
     trail = env.client("cloudtrail")
     trail.create_trail(
         Name="shop-trail",
         S3BucketName=bucket,
         IsMultiRegionTrail=True,
-        EnableLogFileValidation=True,
+        EnableLogFileValidation=False,
         IncludeGlobalServiceEvents=True,
         TagsList=env.tags("logs", "shop-trail"),
     )
@@ -437,9 +534,11 @@ READ_ONLY_POLICY = {
 
 
 def seed_iam(env: Any) -> None:
-    """Defects: an 8-character password policy without reuse prevention; deploy-bot has an
-    access key and an Action * / Resource * policy attached directly; alice signs in to the
-    console without MFA. bob (console password, virtual MFA, read-only policy) is the good example."""
+    """Defects: an 8-character password policy without reuse prevention; the root user has an
+    access key and no MFA; deploy-bot (created OLD_KEY_DAYS ago) has an access key as old,
+    never used, and an Action * / Resource * policy attached directly; alice signs in to the
+    console without MFA. bob (console password, virtual MFA, a fresh access key, read-only policy)
+    is the good example."""
     iam = env.client("iam")
     iam.update_account_password_policy(
         MinimumPasswordLength=8, RequireNumbers=True, AllowUsersToChangePassword=True
@@ -456,6 +555,8 @@ def seed_iam(env: Any) -> None:
     )["Policy"]["Arn"]
     iam.create_user(UserName="deploy-bot", Tags=env.tags("ops", "deploy-bot"))
     iam.create_access_key(UserName="deploy-bot")  # the secret is discarded: nothing uses it
+    age_deploy_bot(env, OLD_KEY_DAYS)
+    give_root_an_access_key(env)
     iam.attach_user_policy(UserName="deploy-bot", PolicyArn=admin)
     for name in ("alice", "bob"):
         iam.create_user(UserName=name, Tags=env.tags("ops", name))
@@ -469,6 +570,47 @@ def seed_iam(env: Any) -> None:
     iam.enable_mfa_device(
         UserName="bob", SerialNumber=serial, AuthenticationCode1="123456", AuthenticationCode2="654321"
     )
+    iam.create_access_key(UserName="bob")  # a fresh key for the CLI: rotated, recently issued
+
+
+#: Age given to deploy-bot and its access key: past both 90-day defaults (rotation, unused).
+OLD_KEY_DAYS = 200
+
+
+def backend(service: str, account: str) -> Any:
+    """SANDBOX-ONLY: moto's in-process backend for a global service, or None (logged).
+
+    opsctl.sandbox runs moto's server in this process, so its backends are importable here;
+    against any other endpoint the resource keeps what the API gave it.
+    """
+    try:
+        from moto.backends import get_backend
+    except ImportError:  # moto is the sandbox extra; without it there is no in-process backend
+        log.warning("moto is not importable: the %s facts no API can set are left as they are", service)
+        return None
+    return get_backend(service)[account]["global"]
+
+
+def age_deploy_bot(env: Any, days: int) -> None:
+    """Backdate deploy-bot and its access key (no IAM API sets a creation date)."""
+    iam = backend("iam", env.account)
+    user = iam.users.get("deploy-bot") if iam is not None else None
+    if user is None:
+        log.warning("deploy-bot is not in this process's moto backend: its access key stays new")
+        return
+    then = user.create_date - dt.timedelta(days=days)  # moto keeps naive UTC datetimes
+    user.create_date = then
+    for key in user.access_keys:
+        key.create_date = then
+
+
+def give_root_an_access_key(env: Any) -> None:
+    """moto fixes AccountAccessKeysPresent at 0 and no API creates a root key: set the flag."""
+    iam = backend("iam", env.account)
+    if iam is None or not hasattr(iam.account_summary, "_account_access_keys_present"):
+        log.warning("the root access key flag is not settable on this moto: root keeps no access key")
+        return
+    iam.account_summary._account_access_keys_present = 1  # private, but moto has no public setter
 
 
 # ----- KMS ----------------------------------------------------------------------------------
@@ -557,7 +699,8 @@ def seed_certificates(env: Any) -> None:
 
 # ----- Budgets ------------------------------------------------------------------------------
 def seed_budget(env: Any) -> None:
-    """A monthly cost budget that e-mails FinOps at 80 % of actual spend (the good example)."""
+    """A monthly cost budget that notifies nobody (defect: the alert threshold was never set up,
+    so an overspend is found on the invoice)."""
     env.client("budgets").create_budget(
         AccountId=env.account,
         Budget={
@@ -566,15 +709,4 @@ def seed_budget(env: Any) -> None:
             "TimeUnit": "MONTHLY",
             "BudgetType": "COST",
         },
-        NotificationsWithSubscribers=[
-            {
-                "Notification": {
-                    "NotificationType": "ACTUAL",
-                    "ComparisonOperator": "GREATER_THAN",
-                    "Threshold": 80.0,
-                    "ThresholdType": "PERCENTAGE",
-                },
-                "Subscribers": [{"SubscriptionType": "EMAIL", "Address": "finops@shop.example.com"}],
-            }
-        ],
     )
