@@ -54,6 +54,7 @@ _TYPES = [
     ResourceType("sns.topic", "sns", "regional", "SNS topic with subscription count"),
     ResourceType("budgets.budget", "budgets", "global", "AWS Budget with its notifications"),
     ResourceType("support.trusted_advisor_check", "support", "global", "Trusted Advisor check with its result"),
+    ResourceType("trustedadvisor.recommendation", "trustedadvisor", "global", "Trusted Advisor recommendation (TrustedAdvisor API) with its flagged resources"),
     ResourceType("servicequotas.quota", "service-quotas", "regional", "Service quota (applied, or AWS default)"),
 ]
 

@@ -3,9 +3,12 @@ the applied / default / unreadable paths run on botocore's Stubber."""
 
 from __future__ import annotations
 
+import boto3
+import pytest
 from botocore.stub import Stubber
 
 from opsctl.collect.runner import collect
+from opsctl.sandbox_seed import moto_patches
 
 QUOTA = "servicequotas.quota"
 ACCOUNT = "123456789012"
@@ -108,18 +111,39 @@ def test_applied_default_and_unreadable_quotas(moto_aws):
 
 
 def test_moto_quotas_are_gaps_not_records(collect_services):
+    """moto itself knows only ServiceCode vpc: both calls fail for the four quotas (a NoSuchResource,
+    then an unimplemented action), so there is no record, only coverage under each quota's ARN."""
+    from moto.servicequotas.responses import ServiceQuotasResponse
+
+    if getattr(ServiceQuotasResponse, "_opsctl_sandbox_patched", False):
+        pytest.skip("the sandbox's patch of moto is applied in this process (test order)")
     snap = collect_services(["service-quotas"], regions=["us-east-1"])
 
     assert snap.of_type(QUOTA) == []
     assert sorted(g.resource_id for g in snap.coverage) == sorted(
         f"arn:aws:servicequotas:us-east-1:{ACCOUNT}:{code}"
-        for code in (
-            "ec2/L-1216C47A",
-            "lambda/L-B99A9384",
-            "elasticloadbalancing/L-53DA6B97",
-            "autoscaling/L-CDE20ADC",
-        )
+        for code in ("ec2/L-1216C47A", "lambda/L-B99A9384", "elasticloadbalancing/L-53DA6B97", "autoscaling/L-CDE20ADC")
     )
-    assert {g.operation for g in snap.coverage} == {
-        "GetAWSDefaultServiceQuota"
-    }  # moto: NoSuchResource, then not implemented
+    assert {g.operation for g in snap.coverage} == {"GetAWSDefaultServiceQuota"}
+
+
+def test_sandbox_patched_moto_serves_applied_and_default_quotas(collect_services):
+    """The sandbox's patch (idempotent): tight applied quotas in us-east-1, AWS defaults elsewhere."""
+    moto_patches.apply()
+    moto_patches.apply()
+    snap = collect_services(["service-quotas"], regions=["us-east-1", "eu-west-1"])
+
+    assert not snap.coverage and snap.collected[QUOTA] == ["eu-west-1", "us-east-1"]
+    got = {(q["region"], q["quota_code"]): (q["value"], q["source"]) for q in snap.of_type(QUOTA)}
+    assert got == {
+        ("us-east-1", "L-1216C47A"): (16.0, "applied"), ("us-east-1", "L-B99A9384"): (160.0, "applied"),
+        ("us-east-1", "L-53DA6B97"): (2.0, "applied"), ("us-east-1", "L-CDE20ADC"): (2.0, "applied"),
+        ("eu-west-1", "L-1216C47A"): (32.0, "default"), ("eu-west-1", "L-B99A9384"): (1000.0, "default"),
+        ("eu-west-1", "L-53DA6B97"): (50.0, "default"), ("eu-west-1", "L-CDE20ADC"): (500.0, "default"),
+    }
+    ec2 = next(q for q in snap.of_type(QUOTA) if q["quota_code"] == "L-1216C47A" and q["region"] == "us-east-1")
+    assert ec2["arn"] == f"arn:aws:servicequotas:us-east-1:{ACCOUNT}:ec2/L-1216C47A" and ec2["adjustable"] is True
+    assert ec2["name"].startswith("Running On-Demand Standard")
+    vpc = boto3.client("service-quotas", region_name="eu-west-1").get_aws_default_service_quota(
+        ServiceCode="vpc", QuotaCode="L-F678F1CE")["Quota"]  # moto's own VPC defaults still answer
+    assert vpc["QuotaCode"] == "L-F678F1CE"

@@ -18,10 +18,11 @@ IDS = sorted(REGISTRY)
 RUNBOOK_SECTIONS = ["## What it checks", "## Why it matters", "## How to fix", "## Known false positives", "## References"]
 CATALOGUE = Path(__file__).resolve().parents[3] / "shared" / "CATALOGUE.md"
 
-#: Catalogue sections delivered so far (issue 2, the audit spine). Later issues extend this set.
-IN_SCOPE_PREFIXES = ("s3.", "cloudfront.", "elb.", "autoscaling.", "ec2.", "lambda.", "rds.", "dynamodb.")
-LATER = {"elb.alb_idle", "ec2.volume_unattached", "ec2.volume_gp2", "ec2.eip_unassociated", "ec2.snapshot_old",
-         "ec2.instance_previous_generation", "ec2.instance_idle", "rds.instance_idle", "dynamodb.table_overprovisioned"}
+#: Catalogue sections delivered so far (issues 2 and 3). Architecture conformance (arch.*) comes later.
+IN_SCOPE_PREFIXES = ("s3.", "cloudfront.", "elb.", "autoscaling.", "ec2.", "lambda.", "rds.", "dynamodb.",
+                     "route53.", "cloudwatch.", "logs.", "cloudtrail.", "budgets.", "iam.", "kms.", "acm.",
+                     "quotas.", "trustedadvisor.")
+LATER: set[str] = set()
 
 
 def catalogue_rows() -> dict[str, tuple[str, str]]:
