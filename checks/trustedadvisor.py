@@ -70,7 +70,7 @@ class TaCheck:
 
 
 @check(id="trustedadvisor.check", title="Trusted Advisor flags no resources", pillar=DEFAULT_PILLAR,
-       severity="medium", resource_type="iam.account")
+       severity="medium", resource_type="iam.account", per_finding=True)
 def trusted_advisor(account: dict[str, Any], ctx: CheckContext) -> Iterator[Outcome]:
     """Trusted Advisor sees usage, billing and limits opsctl cannot; its flags belong in the same report."""
     support, support_gap = _records(ctx, SUPPORT_TYPE)

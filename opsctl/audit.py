@@ -103,8 +103,10 @@ def load_or_collect(snapshot_path: str | None, opts: AwsOptions, cfg: Config, pr
 
 
 def audit(snapshot: Snapshot, checks: list[CheckSpec], cfg: Config, metadata: dict[str, Any] | None = None,
-          prices: Any = None) -> Result:
-    return evaluate(snapshot, checks, cfg.check_params, metadata, prices)
+          prices: Any = None, selection: Selection | None = None) -> Result:
+    sel = selection or Selection()
+    return evaluate(snapshot, checks, cfg.check_params, metadata, prices,
+                    pillars=sel.pillars or cfg.pillars, min_severity=sel.min_severity or cfg.min_severity)
 
 
 def exit_code(result: Result, fail_on: str, strict: bool) -> int:

@@ -166,7 +166,7 @@ def audit(aws_opts, selection, config_path, snapshot_path, save_snapshot, fmt, o
     metadata = _run_metadata(outcome, snapshot_path)
     prices = _load_prices(prices_path)
     metadata["prices"] = {"as_of": prices.as_of, "source": prices.source, "file": prices_path or "built-in"}
-    result = core.audit(outcome.snapshot, checks, cfg, metadata, prices)
+    result = core.audit(outcome.snapshot, checks, cfg, metadata, prices, selection)
     result.metadata["duration_seconds"] = round(time.perf_counter() - started, 3)
     _emit(result, fmt, output, show_pass)
     if output or save_snapshot:
@@ -314,7 +314,8 @@ def checks_list(fmt, selection) -> None:
         table.add_column(col, overflow="fold")
     for c in chosen:
         params = ", ".join(f"{k}={v}" for k, v in c.params.items())
-        table.add_row(c.id, c.pillar, c.severity.value, c.resource_type, params, c.title)
+        pillar, severity = ("by category", "by status") if c.per_finding else (c.pillar, c.severity.value)
+        table.add_row(c.id, pillar, severity, c.resource_type, params, c.title)
     Console(no_color=not _color_stdout(), force_terminal=_color_stdout(), width=160 if not sys.stdout.isatty() else None).print(table)
 
 

@@ -11,7 +11,7 @@ from typing import Any
 
 from opsctl import __version__
 from opsctl.errors import MissingData
-from opsctl.findings import PILLARS, Finding, Status
+from opsctl.findings import PILLARS, Finding, Severity, Status
 from opsctl.registry import CheckContext, CheckSpec, Outcome
 from opsctl.resources import RESOURCE_TYPES
 from opsctl.snapshot import CoverageGap, Snapshot
@@ -49,24 +49,41 @@ class Result:
         }
 
     def savings(self) -> dict[str, Any]:
-        """Potential monthly savings of the FAIL findings that carry a figure: total, per pillar, per check."""
+        """Potential monthly savings of the FAIL findings that carry a figure: total, per pillar, per check.
+
+        Recommendations for one resource are alternatives (delete it, downsize it, move it to a newer
+        generation), not sums, and Trusted Advisor often flags what opsctl's own cost checks flag. So
+        each resource counts once, with its largest figure; the other figures are reported as
+        ``overlap_monthly_usd`` and left out of the totals."""
         by_pillar: dict[str, float] = defaultdict(float)
         by_check: dict[str, float] = defaultdict(float)
         unpriced = 0
+        best: dict[tuple[str, str], Finding] = {}
+        overlap = 0.0
         for f in self.findings:
             if f.status is not Status.FAIL or f.pillar != "cost" and f.monthly_savings_usd is None:
                 continue
             if f.monthly_savings_usd is None:
                 unpriced += 1
                 continue
-            by_pillar[f.pillar] += f.monthly_savings_usd
-            by_check[f.check_id] += f.monthly_savings_usd
+            key = savings_subject(f)
+            kept = best.get(key)
+            if kept is None:
+                best[key] = f
+                continue
+            if _outranks(f, kept):
+                best[key], f = f, kept
+            overlap += f.monthly_savings_usd or 0.0
+        for f in best.values():
+            by_pillar[f.pillar] += f.monthly_savings_usd or 0.0
+            by_check[f.check_id] += f.monthly_savings_usd or 0.0
         return {
             "currency": "USD",
             "total_monthly_usd": round(sum(by_check.values()), 2),
             "by_pillar": {p: round(v, 2) for p, v in sorted(by_pillar.items())},
             "by_check": {c: round(v, 2) for c, v in sorted(by_check.items(), key=lambda kv: (-kv[1], kv[0]))},
             "unpriced_findings": unpriced,
+            "overlap_monthly_usd": round(overlap, 2),
         }
 
     def to_dict(self) -> dict[str, Any]:
@@ -94,6 +111,33 @@ class Result:
             checks_run=list(d.get("checks_run", [])),
             metadata=dict(d.get("metadata", {})),
         )
+
+
+def savings_subject(f: Finding) -> tuple[str, str]:
+    """The AWS resource a savings figure is about, as (region, short id), so that Trusted Advisor's
+    row for i-0abc and opsctl's finding on arn:aws:ec2:…:instance/i-0abc meet. Evidence may name it
+    (``aws_resource_id``); else the ARN's resource part gives it: the last path segment, or the
+    load balancer's name for ELB ARNs (…:loadbalancer/app/<name>/<hash>)."""
+    named = f.evidence.get("aws_resource_id") if isinstance(f.evidence, dict) else None
+    if named:
+        return f.region, str(named)
+    rid = f.resource_id
+    if rid.startswith("arn:"):
+        resource = rid.split(":", 5)[-1]
+        parts = resource.replace(":", "/").split("/")
+        if parts[0] == "loadbalancer" and len(parts) >= 4:
+            return f.region, parts[2]
+        return f.region, parts[-1]
+    return f.region, rid
+
+
+def _outranks(new: Finding, kept: Finding) -> bool:
+    """Which of two figures for one resource counts: the larger; on a tie opsctl's own check (its
+    figure comes from the price table) over Trusted Advisor's estimate."""
+    a, b = new.monthly_savings_usd or 0.0, kept.monthly_savings_usd or 0.0
+    if a != b:
+        return a > b
+    return kept.check_id.startswith("trustedadvisor.") and not new.check_id.startswith("trustedadvisor.")
 
 
 def _finding(spec: CheckSpec, outcome: Outcome, resource: dict[str, Any] | None, default_id: str, default_region: str) -> Finding:
@@ -163,13 +207,23 @@ def evaluate(
     params: dict[str, dict[str, Any]] | None = None,
     metadata: dict[str, Any] | None = None,
     prices: Any = None,
+    pillars: Iterable[str] = (),
+    min_severity: str | None = None,
 ) -> Result:
-    """Run the given checks over the snapshot; findings sorted deterministically."""
+    """Run the given checks over the snapshot; findings sorted deterministically.
+
+    ``pillars``/``min_severity`` filter the findings of checks whose pillar and severity are per
+    finding (``per_finding``); the other checks were already chosen by them."""
     started = time.perf_counter()
     params = params or {}
+    wanted = set(pillars)
+    floor = Severity(min_severity).rank if min_severity else -1
     findings: list[Finding] = []
     for spec in checks:
-        findings.extend(run_check(spec, snapshot, params.get(spec.id), prices))
+        for f in run_check(spec, snapshot, params.get(spec.id), prices):
+            if spec.per_finding and ((wanted and f.pillar not in wanted) or f.severity.rank < floor):
+                continue
+            findings.append(f)
     findings.sort(key=Finding.sort_key)
     meta = {
         "snapshot_taken_at": snapshot.taken_at,

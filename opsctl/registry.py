@@ -96,6 +96,9 @@ class CheckSpec:
     params: dict[str, Any]
     description: str
     runbook: str  # runbooks/<id>.md
+    #: The pillar and severity are per finding (Trusted Advisor maps its categories and statuses):
+    #: --pillar and --min-severity then keep the check and filter its findings instead.
+    per_finding: bool = False
 
     @property
     def service(self) -> str:
@@ -111,6 +114,7 @@ class CheckSpec:
             "params": dict(self.params),
             "description": self.description,
             "runbook": self.runbook,
+            "per_finding": self.per_finding,
         }
 
 
@@ -125,8 +129,13 @@ def check(
     severity: str,
     resource_type: str,
     params: dict[str, Any] | None = None,
+    per_finding: bool = False,
 ) -> Callable[[CheckFn], CheckFn]:
-    """Register a check. Every field is validated now, so a bad check fails at import."""
+    """Register a check. Every field is validated now, so a bad check fails at import.
+
+    ``pillar`` and ``severity`` are the check's own; an Outcome may override them per finding. A check
+    whose findings take their pillar and severity from the data (Trusted Advisor's categories)
+    declares ``per_finding=True`` so that --pillar/--min-severity filter its findings, not the check."""
 
     def decorate(fn: CheckFn) -> CheckFn:
         problems = []
@@ -160,6 +169,7 @@ def check(
             params=dict(params or {}),
             description=doc.splitlines()[0],
             runbook=f"runbooks/{id}.md",
+            per_finding=per_finding,
         )
         return fn
 
@@ -210,6 +220,9 @@ def select_checks(
         if select and not any(fnmatchcase(cid, p) for p in select):
             continue
         if any(fnmatchcase(cid, p) for p in ignore):
+            continue
+        if spec.per_finding:
+            chosen.append(spec)  # evaluate() filters its findings
             continue
         if pillars and spec.pillar not in pillars:
             continue

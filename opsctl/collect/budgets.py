@@ -1,8 +1,8 @@
 """AWS Budgets: budgets with their notifications.
 
 DescribeBudgets(AccountId) paginated, then per budget DescribeNotificationsForBudget
-(paginated), per notification DescribeSubscribersForNotification (paginated, for the count) and
-ListTagsForResource. Budgets answers NotFoundException for "none exist", which is data (an
+(paginated) and per notification DescribeSubscribersForNotification (paginated, for the count).
+Tags are not read: no check needs them. Budgets answers NotFoundException for "none exist", which is data (an
 empty list), not a gap.
 
 Resource type `budgets.budget` (region "global"):
@@ -14,14 +14,13 @@ Resource type `budgets.budget` (region "global"):
 - notifications — [{type (ACTUAL | FORECASTED), comparison, threshold (float), threshold_type
   (PERCENTAGE | ABSOLUTE_VALUE), subscriber_count (int, or None when the subscribers could
   not be read: the failure is in coverage and errors["subscriber_count"])}]
-- tags — {key: value}
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from opsctl.collect._details import mark_missing, paginate_detail, tag_dict
+from opsctl.collect._details import mark_missing, paginate_detail
 from opsctl.collect.runner import CollectContext, collector
 
 BUDGET = "budgets.budget"
@@ -91,15 +90,6 @@ def fill_budget(ctx: CollectContext, region: str, budget: dict[str, Any]) -> Non
             }
             for n in notifications
         ]
-    ctx.fill(
-        budget,
-        "tags",
-        "budgets",
-        region,
-        "list_tags_for_resource",
-        {"ResourceARN": budget["arn"]},
-        extract=lambda r: tag_dict(r.get("ResourceTags")),
-    )
 
 
 @collector("budgets", types=(BUDGET,), scope="global")

@@ -68,11 +68,21 @@ def _savings_table(result: Result) -> Table | None:
     table.add_column("Check")
     table.add_column("Pillar")
     table.add_column("USD / month", justify="right")
-    pillar_of = {f.check_id: f.pillar for f in result.findings}
+    pillars: dict[str, set[str]] = {}
+    for f in result.findings:
+        if f.monthly_savings_usd:
+            pillars.setdefault(f.check_id, set()).add(f.pillar)
     for check_id, usd in savings["by_check"].items():
-        table.add_row(check_id, pillar_of.get(check_id, ""), f"{usd:,.2f}")
+        table.add_row(check_id, ", ".join(sorted(pillars.get(check_id, ()))), f"{usd:,.2f}")
+    notes = []
+    if savings.get("overlap_monthly_usd"):
+        notes.append(f"${savings['overlap_monthly_usd']:,.2f} more is flagged twice for the same resources "
+                     "(e.g. by Trusted Advisor too) and counted once.")
     if savings["unpriced_findings"]:
-        table.caption = f"{savings['unpriced_findings']} cost finding(s) have no figure: their price is not in the price table."
+        notes.append(f"{savings['unpriced_findings']} cost finding(s) have no figure: their price is not in the price "
+                     "table (see each finding's savings_note).")
+    if notes:
+        table.caption = "\n".join(notes)
     return table
 
 

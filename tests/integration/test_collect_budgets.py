@@ -1,5 +1,5 @@
 """Budgets collector against moto: budget fields and notifications. moto lacks
-DescribeSubscribersForNotification and the Budgets ListTagsForResource: those are recorded gaps."""
+DescribeSubscribersForNotification: that is a recorded gap."""
 
 from __future__ import annotations
 
@@ -64,10 +64,7 @@ def test_budget_fields(collect_services):
     # moto does not implement DescribeSubscribersForNotification: the count is unknown and says why
     assert n["subscriber_count"] is None and "NotImplemented" in b["errors"]["subscriber_count"]
     assert found["silent"]["notifications"] == [] and found["silent"]["time_unit"] == "DAILY"
-    assert {g.operation for g in snap.coverage} == {
-        "DescribeSubscribersForNotification",
-        "ListTagsForResource",
-    }
+    assert {g.operation for g in snap.coverage} == {"DescribeSubscribersForNotification"}
     assert all(g.resource_id for g in snap.coverage)  # detail gaps only: the listing is complete
 
 

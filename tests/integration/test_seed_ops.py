@@ -35,7 +35,6 @@ MOTO_LACKS = {
         "GetAWSDefaultServiceQuota",
     ),  # after GetServiceQuota's NoSuchResource for ec2/lambda/elb/autoscaling
     ("budgets", "DescribeSubscribersForNotification"),
-    ("budgets", "ListTagsForResource"),
 }
 
 

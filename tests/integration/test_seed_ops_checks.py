@@ -26,7 +26,7 @@ ACCOUNT_WIDE = {"iam.root_mfa", "iam.root_access_keys", "iam.password_policy", "
 SERVICES_READ = {"route53", "cloudwatch", "logs", "cloudtrail", "iam", "kms", "acm", "sns", "budgets",
                  "elbv2", "autoscaling", "rds", "dynamodb", "lambda", "cloudfront"}
 #: Calls moto does not implement (MOTO-NOTES.md) among those services.
-MOTO_LACKS = {("budgets", "ListTagsForResource"), ("budgets", "DescribeSubscribersForNotification")}
+MOTO_LACKS = {("budgets", "DescribeSubscribersForNotification")}
 
 
 @pytest.fixture(scope="module")

@@ -117,3 +117,56 @@ def test_missing_data_reason_kept_verbatim():
 
     (finding,) = run_check(spec(fn), snapshot({"sns.topic": [TOPIC]}))
     assert finding.status is Status.ERROR and "Throttling" in finding.message
+
+
+def _cost_finding(check_id, resource_id, usd, region="us-east-1", pillar="cost", **evidence):
+    from opsctl.findings import Finding
+
+    return Finding(check_id=check_id, title="t", status=Status.FAIL, severity=Severity.MEDIUM, pillar=pillar,
+                   resource_id=resource_id, resource_type="x", region=region, message="m", evidence=evidence,
+                   runbook="r", monthly_savings_usd=usd)
+
+
+def test_savings_total_per_pillar_and_check_count_each_resource_once():
+    instance = "arn:aws:ec2:us-east-1:123456789012:instance/i-0abc"
+    alb = "arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/app/shop-admin/50dc6c495c0c9188"
+    findings = [
+        _cost_finding("ec2.instance_idle", instance, 33.87),
+        _cost_finding("ec2.instance_previous_generation", instance, 7.0),   # an alternative for the same instance
+        _cost_finding("trustedadvisor.check", "arn:aws:trustedadvisor::123456789012:row/1", 33.87, aws_resource_id="i-0abc"),
+        _cost_finding("trustedadvisor.check", "arn:aws:trustedadvisor::123456789012:row/2", 18.25, aws_resource_id="shop-admin"),
+        _cost_finding("elb.alb_idle", alb, 16.43),                          # TA's larger figure wins
+        _cost_finding("ec2.instance_idle", "arn:aws:ec2:eu-west-1:123456789012:instance/i-0abc", 5.0, region="eu-west-1"),
+        _cost_finding("ec2.volume_gp2", "arn:aws:ec2:us-east-1:123456789012:volume/vol-1", None),
+    ]
+    savings = Result(findings, [], "123456789012", ["us-east-1", "eu-west-1"], []).summary()["savings"]
+    assert savings["by_check"] == {"ec2.instance_idle": 38.87, "trustedadvisor.check": 18.25}
+    assert savings["total_monthly_usd"] == 57.12 and savings["by_pillar"] == {"cost": 57.12}
+    assert savings["overlap_monthly_usd"] == round(7.0 + 33.87 + 16.43, 2)
+    assert savings["unpriced_findings"] == 1
+
+
+def test_savings_subject_reads_arns_and_evidence():
+    from opsctl.engine import savings_subject
+
+    assert savings_subject(_cost_finding("rds.instance_idle", "arn:aws:rds:us-east-1:1:db:reporting", 1)) == ("us-east-1", "reporting")
+    assert savings_subject(_cost_finding("dynamodb.table_overprovisioned", "arn:aws:dynamodb:us-east-1:1:table/orders", 1)) == ("us-east-1", "orders")
+    assert savings_subject(_cost_finding("x.y", "vol-1", 1, aws_resource_id="vol-9")) == ("us-east-1", "vol-9")
+
+
+def test_per_finding_check_is_kept_by_pillar_filter_and_its_findings_filtered():
+    from opsctl.registry import select_checks
+
+    def ta(r, ctx):
+        yield Outcome(Status.FAIL, "idle instance", pillar="cost", severity=Severity.MEDIUM)
+        yield Outcome(Status.FAIL, "open port", pillar="security", severity=Severity.HIGH)
+
+    per_finding = CheckSpec(id="trustedadvisor.check", title="TA", pillar="operations", severity=Severity.MEDIUM,
+                            resource_type="sns.topic", fn=ta, params={}, description="d", runbook="r", per_finding=True)
+    plain = spec(lambda r, ctx: FAIL("x"))  # operations, medium
+    registry = {s.id: s for s in (per_finding, plain)}
+    assert [s.id for s in select_checks(registry, pillars=["cost"])] == ["trustedadvisor.check"]
+    snap = snapshot({"sns.topic": [TOPIC]})
+    assert [f.message for f in evaluate(snap, [per_finding], pillars=["cost"]).findings] == ["idle instance."]
+    assert [f.message for f in evaluate(snap, [per_finding], min_severity="high").findings] == ["open port."]
+    assert len(evaluate(snap, [per_finding]).findings) == 2
