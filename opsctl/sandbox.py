@@ -60,30 +60,23 @@ def running_server(port: int | None = None) -> Iterator[str]:
     # werkzeug logs every request, and a traceback for every API moto lacks (which the audit
     # records as a coverage gap anyway): the sandbox is a backend, not a log stream.
     logging.getLogger("werkzeug").setLevel(logging.CRITICAL)
-    _patch_moto_backends()
-    port = port or free_port()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    url = f"http://127.0.0.1:{port}"
-    # moto's backends live in this process: start from, and leave behind, an empty account.
-    moto_api(url, "reset")
-    try:
-        yield url
-    finally:
-        moto_api(url, "reset-auth", b"inf")
-        moto_api(url, "reset")
-        server.stop()
-
-
-def _patch_moto_backends() -> None:
-    """Let the sandbox serve what moto lacks (Trusted Advisor results, EC2/Lambda quotas).
-
-    The patches live in opsctl/sandbox_seed/moto_patches.py and apply to this process's moto
-    only; they are idempotent.
-    """
+    # Let the sandbox serve what moto lacks (Trusted Advisor results, EC2/Lambda quotas): the
+    # patches (opsctl/sandbox_seed/moto_patches.py) hold while the server runs, then moto is restored.
     from opsctl.sandbox_seed import moto_patches
 
-    moto_patches.apply()
+    port = port or free_port()
+    with moto_patches.patched():
+        server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+        server.start()
+        url = f"http://127.0.0.1:{port}"
+        # moto's backends live in this process: start from, and leave behind, an empty account.
+        moto_api(url, "reset")
+        try:
+            yield url
+        finally:
+            moto_api(url, "reset-auth", b"inf")
+            moto_api(url, "reset")
+            server.stop()
 
 
 def moto_api(url: str, action: str, body: bytes = b"") -> None:

@@ -1,9 +1,9 @@
 """Small patches of moto so the sandbox serves what moto does not (MOTO-NOTES.md).
 
-Applied once per process by opsctl.sandbox.running_server, before the server starts; `apply()`
-is idempotent (each patch marks the class it changed). They change this process's moto only —
-in-process `mock_aws` tests included, which is why the collector tests call `apply()` themselves
-and assert the sandbox's data rather than moto's gaps.
+Applied by opsctl.sandbox.running_server while the server runs (`patched()`, a context manager:
+nested uses share one application, and the last to leave restores moto's own classes). They change
+this process's moto only, so for that time in-process `mock_aws` code sees them too; after it,
+moto is as it was.
 
 1. Trusted Advisor through the Support API. moto lists the checks (DescribeTrustedAdvisorChecks)
    but has no results. The patch adds DescribeTrustedAdvisorCheckSummaries and
@@ -29,21 +29,66 @@ import hashlib
 import json
 import threading
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 from urllib.parse import parse_qs
 
-_LOCK = threading.Lock()
-_MARK = "_opsctl_sandbox_patched"
+_LOCK = threading.RLock()
+_ABSENT = object()
+#: (class, attribute, original value or _ABSENT), in the order they were set.
+_ORIGINALS: list[tuple[type, str, Any]] = []
+_DEPTH = 0
+
+
+@contextmanager
+def patched() -> Iterator[None]:
+    """Moto with the sandbox's patches for the duration; restored when the last user leaves."""
+    apply()
+    try:
+        yield
+    finally:
+        revert()
 
 
 def apply() -> None:
-    """Patch moto's Support and Service Quotas backends and serve the TrustedAdvisor API (once)."""
+    """Patch moto's Support and Service Quotas backends and serve the TrustedAdvisor API.
+
+    Counted: each apply() needs one revert(); only the first patches."""
+    global _DEPTH
     with _LOCK:
-        _patch_support()
-        _patch_trustedadvisor_endpoint()
-        _patch_service_quotas()
+        _DEPTH += 1
+        if _DEPTH == 1:
+            _patch_support()
+            _patch_trustedadvisor_endpoint()
+            _patch_service_quotas()
+
+
+def revert() -> None:
+    """Undo one apply(); the last one puts moto's own attributes back."""
+    global _DEPTH
+    with _LOCK:
+        if _DEPTH == 0:
+            return
+        _DEPTH -= 1
+        if _DEPTH == 0:
+            while _ORIGINALS:
+                cls, name, original = _ORIGINALS.pop()
+                if original is _ABSENT:
+                    delattr(cls, name)
+                else:
+                    setattr(cls, name, original)
+
+
+def is_applied() -> bool:
+    return _DEPTH > 0
+
+
+def _set(cls: type, name: str, value: Any) -> None:
+    _ORIGINALS.append((cls, name, cls.__dict__.get(name, _ABSENT)))
+    setattr(cls, name, value)
 
 
 # ===== the sandbox's Trusted Advisor results =====================================================
@@ -234,14 +279,11 @@ def _patch_support() -> None:
     from moto.support.models import SupportBackend
     from moto.support.responses import SupportResponse
 
-    if getattr(SupportResponse, _MARK, False):
-        return
-    SupportBackend.describe_trusted_advisor_check_summaries = _backend_check_summaries
-    SupportBackend.describe_trusted_advisor_check_result = _backend_check_result
+    _set(SupportBackend, "describe_trusted_advisor_check_summaries", _backend_check_summaries)
+    _set(SupportBackend, "describe_trusted_advisor_check_result", _backend_check_result)
     # moto dispatches an action to the response method of the same (snake_case) name.
-    SupportResponse.describe_trusted_advisor_check_summaries = _respond_check_summaries
-    SupportResponse.describe_trusted_advisor_check_result = _respond_check_result
-    setattr(SupportResponse, _MARK, True)
+    _set(SupportResponse, "describe_trusted_advisor_check_summaries", _respond_check_summaries)
+    _set(SupportResponse, "describe_trusted_advisor_check_result", _respond_check_result)
 
 
 # ----- 2. TrustedAdvisor API --------------------------------------------------------------------
@@ -341,8 +383,6 @@ def _trustedadvisor_app(environ: dict[str, Any], start_response: Any, access_key
 def _patch_trustedadvisor_endpoint() -> None:
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication
 
-    if getattr(DomainDispatcherApplication, _MARK, False):
-        return
     dispatch = DomainDispatcherApplication.__call__
 
     def __call__(self: Any, environ: dict[str, Any], start_response: Any) -> Any:  # noqa: N807 - replaces the WSGI entry
@@ -351,8 +391,7 @@ def _patch_trustedadvisor_endpoint() -> None:
             return _trustedadvisor_app(environ, start_response, key)
         return dispatch(self, environ, start_response)
 
-    DomainDispatcherApplication.__call__ = __call__
-    setattr(DomainDispatcherApplication, _MARK, True)
+    _set(DomainDispatcherApplication, "__call__", __call__)
 
 
 # ===== 3. Service Quotas =======================================================================
@@ -392,8 +431,6 @@ def _patch_service_quotas() -> None:
     from moto.servicequotas.resources.default_quotas.vpc import VPC_DEFAULT_QUOTAS
     from moto.servicequotas.responses import ServiceQuotasResponse
 
-    if getattr(ServiceQuotasResponse, _MARK, False):
-        return
     applied_lookup = ServiceQuotasBackend.get_service_quota
 
     def get_service_quota(self: Any, service_code: str, quota_code: str) -> dict[str, Any]:
@@ -415,7 +452,6 @@ def _patch_service_quotas() -> None:
         quota = self.backend.get_aws_default_service_quota(str(params.get("ServiceCode")), str(params.get("QuotaCode")))
         return json.dumps({"Quota": quota})
 
-    ServiceQuotasBackend.get_service_quota = get_service_quota
-    ServiceQuotasBackend.get_aws_default_service_quota = get_aws_default_service_quota
-    ServiceQuotasResponse.get_aws_default_service_quota = respond_default
-    setattr(ServiceQuotasResponse, _MARK, True)
+    _set(ServiceQuotasBackend, "get_service_quota", get_service_quota)
+    _set(ServiceQuotasBackend, "get_aws_default_service_quota", get_aws_default_service_quota)
+    _set(ServiceQuotasResponse, "get_aws_default_service_quota", respond_default)

@@ -4,7 +4,6 @@ the applied / default / unreadable paths run on botocore's Stubber."""
 from __future__ import annotations
 
 import boto3
-import pytest
 from botocore.stub import Stubber
 
 from opsctl.collect.runner import collect
@@ -113,10 +112,7 @@ def test_applied_default_and_unreadable_quotas(moto_aws):
 def test_moto_quotas_are_gaps_not_records(collect_services):
     """moto itself knows only ServiceCode vpc: both calls fail for the four quotas (a NoSuchResource,
     then an unimplemented action), so there is no record, only coverage under each quota's ARN."""
-    from moto.servicequotas.responses import ServiceQuotasResponse
-
-    if getattr(ServiceQuotasResponse, "_opsctl_sandbox_patched", False):
-        pytest.skip("the sandbox's patch of moto is applied in this process (test order)")
+    assert not moto_patches.is_applied()  # no sandbox left its patch behind
     snap = collect_services(["service-quotas"], regions=["us-east-1"])
 
     assert snap.of_type(QUOTA) == []
@@ -128,10 +124,11 @@ def test_moto_quotas_are_gaps_not_records(collect_services):
 
 
 def test_sandbox_patched_moto_serves_applied_and_default_quotas(collect_services):
-    """The sandbox's patch (idempotent): tight applied quotas in us-east-1, AWS defaults elsewhere."""
-    moto_patches.apply()
-    moto_patches.apply()
-    snap = collect_services(["service-quotas"], regions=["us-east-1", "eu-west-1"])
+    """The sandbox's patch (nestable): tight applied quotas in us-east-1, AWS defaults elsewhere."""
+    with moto_patches.patched(), moto_patches.patched():
+        snap = collect_services(["service-quotas"], regions=["us-east-1", "eu-west-1"])
+        vpc = boto3.client("service-quotas", region_name="eu-west-1").get_aws_default_service_quota(
+            ServiceCode="vpc", QuotaCode="L-F678F1CE")["Quota"]  # moto's own VPC defaults still answer
 
     assert not snap.coverage and snap.collected[QUOTA] == ["eu-west-1", "us-east-1"]
     got = {(q["region"], q["quota_code"]): (q["value"], q["source"]) for q in snap.of_type(QUOTA)}
@@ -144,6 +141,4 @@ def test_sandbox_patched_moto_serves_applied_and_default_quotas(collect_services
     ec2 = next(q for q in snap.of_type(QUOTA) if q["quota_code"] == "L-1216C47A" and q["region"] == "us-east-1")
     assert ec2["arn"] == f"arn:aws:servicequotas:us-east-1:{ACCOUNT}:ec2/L-1216C47A" and ec2["adjustable"] is True
     assert ec2["name"].startswith("Running On-Demand Standard")
-    vpc = boto3.client("service-quotas", region_name="eu-west-1").get_aws_default_service_quota(
-        ServiceCode="vpc", QuotaCode="L-F678F1CE")["Quota"]  # moto's own VPC defaults still answer
     assert vpc["QuotaCode"] == "L-F678F1CE"

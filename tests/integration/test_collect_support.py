@@ -140,10 +140,9 @@ def test_access_denied_is_a_listing_gap_too(moto_aws):
 
 
 def test_sandbox_patched_moto_serves_results(collect_services):
-    """The sandbox's patch (applied here too; idempotent) answers summaries and results."""
-    moto_patches.apply()
-    moto_patches.apply()
-    snap = collect_services(["support"])
+    """The sandbox's patch (nestable) answers summaries and results."""
+    with moto_patches.patched(), moto_patches.patched():
+        snap = collect_services(["support"])
 
     checks = {c["id"]: c for c in snap.of_type(TA)}
     assert len(checks) > 50 and snap.collected[TA] == ["global"] and not snap.coverage
@@ -153,3 +152,18 @@ def test_sandbox_patched_moto_serves_results(collect_services):
     assert checks["7DAFEmoDos"]["status"] == "error" and checks["7DAFEmoDos"]["flagged_resources"] == []
     assert checks["zXCkfM1nI3"]["status"] == "ok"
     assert {c["status"] for i, c in checks.items() if i not in moto_patches.SANDBOX_RESULTS} == {"not_available"}
+
+
+def test_sandbox_patch_is_undone_when_the_last_user_leaves():
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication
+    from moto.servicequotas.models import ServiceQuotasBackend
+    from moto.support.responses import SupportResponse
+
+    before = (DomainDispatcherApplication.__call__, ServiceQuotasBackend.get_service_quota)
+    with moto_patches.patched():
+        with moto_patches.patched():
+            assert hasattr(SupportResponse, "describe_trusted_advisor_check_result")
+        assert moto_patches.is_applied()  # the outer user still has it
+    assert not moto_patches.is_applied()
+    assert not hasattr(SupportResponse, "describe_trusted_advisor_check_result")
+    assert (DomainDispatcherApplication.__call__, ServiceQuotasBackend.get_service_quota) == before
