@@ -27,7 +27,9 @@ Exit codes:
   3  audit incomplete: coverage gaps or ERROR findings, with --strict
   4  internal error (a bug: please report it)"""
 
-FORMATS = ("table", "json")
+from opsctl.report import formats as _report_formats  # noqa: E402 - import-light registry of formats
+
+FORMATS = _report_formats()
 SEVERITIES = ("critical", "high", "medium", "low", "info")
 
 
@@ -196,16 +198,11 @@ def _run_metadata(outcome, snapshot_path) -> dict[str, Any]:
 
 
 def _emit(result, fmt: str, output: str | None, show_pass: bool) -> None:
-    if fmt == "json":
-        from opsctl.report.json_report import render_json
+    from opsctl.report import render
 
-        text = render_json(result)
-    else:
-        from opsctl.report.terminal import render_terminal
-
-        color = _color_stdout() and not output
-        width = max(100, min(200, shutil.get_terminal_size((160, 40)).columns)) if color else 160
-        text = render_terminal(result, color=color, width=width, show_pass=show_pass)
+    color = fmt == "table" and _color_stdout() and not output
+    width = max(100, min(200, shutil.get_terminal_size((160, 40)).columns)) if color else 160
+    text = render(result, fmt, color=color, width=width, show_pass=show_pass)
     if output:
         try:
             Path(output).write_text(text, encoding="utf-8")
@@ -443,6 +440,16 @@ def _sleep_forever() -> None:
 
 
 # ----- entry point -----------------------------------------------------------------------------
+def _register_command_modules() -> None:
+    """Commands that live in their own modules (opsctl/commands/) attach themselves to `cli`."""
+    from opsctl.commands import register
+
+    register(cli)
+
+
+_register_command_modules()
+
+
 def main() -> None:
     """Console-script entry: user errors on one line (exit 2), bugs as exit 4."""
     try:

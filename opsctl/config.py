@@ -41,12 +41,21 @@ class Config:
     fail_on: str | None = None
     workers: int | None = None
     check_params: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: parsed values of the sections other modules own (SECTIONS), by key
+    sections: dict[str, Any] = field(default_factory=dict)
     #: line of each key, for later errors that point back into the file (e.g. a select glob matching nothing)
     lines: dict[str, int] = field(default_factory=dict)
 
     def where(self, key: str) -> str:
         line = self.lines.get(key)
         return f"{self.path}:{line}" if self.path and line else (self.path or "config")
+
+
+#: Top-level sections owned by other parts of opsctl: key -> "module:function". The function is
+#: called as ``function(path, node)`` with the section's YAML node (use ``err``/``scalar``/``str_list``
+#: below for errors that name file and line) and returns the parsed value, kept in
+#: ``Config.sections[key]``. A missing section is absent from ``Config.sections``.
+SECTIONS: dict[str, str] = {}
 
 
 def _err(path: str, node: yaml.Node, what: str) -> UsageError:
@@ -137,6 +146,8 @@ def parse_config(text: str, path: str, registry: dict[str, Any]) -> Config:
         "workers": lambda n: setattr(cfg, "workers", _workers(path, n)),
         "checks": lambda n: setattr(cfg, "check_params", _check_params(path, n, registry)),
     }
+    for key, target in SECTIONS.items():
+        handlers[key] = _section_handler(cfg, path, key, target)
     seen = set()
     for key_node, value_node in root.value:
         key = _scalar(path, key_node, "key")
@@ -148,6 +159,23 @@ def parse_config(text: str, path: str, registry: dict[str, Any]) -> Config:
         cfg.lines[key] = key_node.start_mark.line + 1
         handlers[key](value_node)
     return cfg
+
+
+def _section_handler(cfg: Config, path: str, key: str, target: str):
+    import importlib
+
+    module, function = target.split(":")
+
+    def handle(node: yaml.Node) -> None:
+        cfg.sections[key] = getattr(importlib.import_module(module), function)(path, node)
+
+    return handle
+
+
+# Public names for section parsers in other modules.
+err = _err
+scalar = _scalar
+str_list = _str_list
 
 
 def _workers(path: str, node: yaml.Node) -> int:
