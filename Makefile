@@ -1,12 +1,13 @@
 # Two commands do all the set-up on a machine with only python3:
-#   make demo   creates .venv, installs opsctl with the sandbox, audits the sandbox account
+#   make demo   creates .venv, installs opsctl, audits the sandbox account (reports in reports/demo),
+#               then applies its dashboards and alarms
 #   make test   creates .venv, installs opsctl with dev tools, runs every test
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat setup.cfg pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: demo test lint bench venv clean docs
+.PHONY: demo test lint bench venv clean docs chromium
 
 $(STAMP):
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -17,10 +18,18 @@ $(STAMP):
 venv: $(STAMP)
 
 demo: venv
-	$(BIN)/opsctl sandbox demo
+	$(BIN)/opsctl sandbox demo --report-dir reports/demo
 
-test: venv
+test: venv chromium
 	$(BIN)/python -m pytest
+
+# The HTML report's browser test needs Debian's chromium; installed only when missing.
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if command -v apt-get >/dev/null 2>&1; then \
+	    SUDO=$$( [ "$$(id -u)" -eq 0 ] || echo sudo ); \
+	    $$SUDO apt-get update -qq && $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium; \
+	  else echo "make: chromium missing and no apt-get: the HTML browser test will be skipped" >&2; fi; }
 
 lint: venv
 	$(BIN)/ruff check opsctl checks tests benchmarks

@@ -2,7 +2,7 @@
 
 Each format is registered in RENDERERS as format name -> (module, function, file extension). The
 function takes the Result plus keyword options it may ignore (``color``, ``width``, ``show_pass``
-for the terminal; ``source_file`` for SARIF …) and returns the whole document as a string.
+for the terminal; ``sarif_location`` for SARIF, ``runbook_base_url`` for the documents …) and returns the whole document as a string.
 Adding a format: write ``opsctl/report/<name>.py`` with ``render_<name>(result, **options) -> str``
 and add one line here; the CLI's ``--format`` choices and ``--report-dir`` follow.
 """
@@ -16,6 +16,11 @@ from typing import Any
 RENDERERS: dict[str, tuple[str, str, str]] = {
     "table": ("opsctl.report.terminal", "render_terminal", "txt"),
     "json": ("opsctl.report.json_report", "render_json", "json"),
+    "markdown": ("opsctl.report.markdown", "render_markdown", "md"),
+    "html": ("opsctl.report.html", "render_html", "html"),
+    "sarif": ("opsctl.report.sarif", "render_sarif", "sarif"),
+    "junit": ("opsctl.report.junit", "render_junit", "xml"),
+    "csv": ("opsctl.report.csv_report", "render_csv", "csv"),
 }
 
 

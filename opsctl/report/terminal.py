@@ -12,6 +12,7 @@ from rich.text import Text
 from opsctl.engine import Result
 from opsctl.findings import PILLARS, Finding, Status
 from opsctl.report.common import resource_label
+from opsctl.scores import score_text
 
 STATUS_STYLE = {
     Status.FAIL: "bold red",
@@ -51,11 +52,15 @@ def _summary_table(result: Result) -> Table:
     table.add_column("Pillar")
     for status in Status:
         table.add_column(status.value, justify="right", style=STATUS_STYLE[status])
+    table.add_column("Score", justify="right")
+    scores = summary["scores"]
     for pillar in PILLARS:
         counts = summary["by_pillar"][pillar]
         if any(counts.values()):
-            table.add_row(pillar, *[str(counts[s.value] or "") for s in Status])
-    table.add_row(Text("total", style="bold"), *[Text(str(summary["by_status"][s.value]), style="bold") for s in Status])
+            table.add_row(pillar, *[str(counts[s.value] or "") for s in Status], score_text(scores["by_pillar"].get(pillar)))
+    table.add_row(Text("total", style="bold"), *[Text(str(summary["by_status"][s.value]), style="bold") for s in Status],
+                  Text(score_text(scores["overall"]), style="bold"))
+    table.caption = "Score 0-100, weighted by severity (README, Scores); n/a: nothing evaluated."
     return table
 
 

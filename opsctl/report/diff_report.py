@@ -1,0 +1,121 @@
+"""Rendering of `opsctl report diff` (opsctl.diff): table (terminal), Markdown, JSON. Pure: dict in, text out."""
+
+from __future__ import annotations
+
+import io
+import json
+from typing import Any
+
+from opsctl.report.common import resource_label
+
+DIFF_FORMATS = ("table", "markdown", "json")
+HEADINGS = {
+    "new": "New",
+    "resolved": "Resolved",
+    "unchanged": "Unchanged",
+    "unknown": "Unknown now (not resolved: could not be evaluated, or not checked)",
+    "waived": "Waived (accepted, not fixed)",
+}
+
+
+def render_diff(diff: dict[str, Any], fmt: str = "table", *, color: bool = False, width: int = 160,
+                show_unchanged: bool = True) -> str:
+    if fmt == "json":
+        return json.dumps(diff, indent=2, default=str) + "\n"
+    if fmt == "markdown":
+        return _markdown(diff, show_unchanged)
+    if fmt == "table":
+        return _table(diff, color, width, show_unchanged)
+    raise ValueError(f"unknown diff format {fmt!r}")
+
+
+def headline(diff: dict[str, Any]) -> str:
+    c = diff["counts"]
+    text = f"{c['new']} new, {c['resolved']} resolved, {c['unchanged']} unchanged"
+    if c["unknown"]:
+        text += f", {c['unknown']} unknown now"
+    if c["waived"]:
+        text += f", {c['waived']} waived"
+    return text
+
+
+def _when(side: dict[str, Any]) -> str:
+    return side.get("file") or side.get("evaluated_at") or "?"
+
+
+def _change(e: dict[str, Any]) -> str:
+    return f"{e['before'] or 'absent'} → {e['after'] or 'absent'}"
+
+
+def _markdown(diff: dict[str, Any], show_unchanged: bool) -> str:
+    out = [f"## opsctl: changes since the previous audit\n\n"
+           f"`{_when(diff['old'])}` → `{_when(diff['new'])}`: **{headline(diff)}**.\n"]
+    for w in diff["warnings"]:
+        out.append(f"\n> **Warning:** {w}.\n")
+    if diff["scores"]:
+        out.append("\n| score | before | now | change |\n|---|---:|---:|---:|\n")
+        for name, s in diff["scores"].items():
+            out.append(f"| {name} | {_num(s['old'])} | {_num(s['new'])} | {_delta(s['delta'])} |\n")
+    for cat in ("new", "resolved", "unknown", "waived", "unchanged"):
+        entries = diff["findings"][cat]
+        if not entries or (cat == "unchanged" and not show_unchanged):
+            continue
+        out.append(f"\n### {HEADINGS[cat]} ({len(entries)})\n\n| severity | check | resource | region | change | note |\n"
+                   "|---|---|---|---|---|---|\n")
+        for e in entries:
+            out.append(f"| {e['severity']} | `{e['check_id']}` | {_md(resource_label(e['resource_id']))} | {e['region']} | "
+                       f"{_change(e)} | {_md(e['note'])} |\n")
+    return "".join(out)
+
+
+def _md(text: str) -> str:
+    return str(text).replace("|", "\\|").replace("\n", " ")
+
+
+def _num(x: float | None) -> str:
+    return "-" if x is None else f"{x:g}"
+
+
+def _delta(x: float | None) -> str:
+    if x is None:
+        return "-"
+    return "0" if x == 0 else f"{x:+g}"
+
+
+def _table(diff: dict[str, Any], color: bool, width: int, show_unchanged: bool) -> str:
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    buf = io.StringIO()
+    console = Console(file=buf, width=width, force_terminal=color, no_color=not color,
+                      color_system="standard" if color else None, highlight=False, soft_wrap=False)
+    console.print(Text(f"opsctl report diff — {_when(diff['old'])} → {_when(diff['new'])}", style="bold"))
+    console.print(Text(headline(diff), style="bold"))
+    for w in diff["warnings"]:
+        console.print(Text(f"warning: {w}", style="yellow"))
+    styles = {"new": "bold red", "resolved": "green", "unknown": "yellow", "waived": "magenta", "unchanged": "dim"}
+    if diff["scores"]:
+        table = Table(title="Scores", title_justify="left", title_style="bold")
+        for col in ("Score", "Before", "Now", "Change"):
+            table.add_column(col, justify="left" if col == "Score" else "right")
+        for name, s in diff["scores"].items():
+            d = s["delta"]
+            style = "green" if d and d > 0 else "red" if d and d < 0 else ""
+            table.add_row(name, _num(s["old"]), _num(s["new"]), Text(_delta(d), style=style))
+        console.print()
+        console.print(table)
+    for cat in ("new", "resolved", "unknown", "waived", "unchanged"):
+        entries = diff["findings"][cat]
+        if not entries or (cat == "unchanged" and not show_unchanged):
+            continue
+        table = Table(title=f"{HEADINGS[cat]} ({len(entries)})", title_justify="left", title_style=styles[cat],
+                      expand=True, pad_edge=False)
+        for col in ("Severity", "Check", "Resource · region", "Change", "Note"):
+            table.add_column(col, overflow="fold", no_wrap=col in ("Severity", "Check"))
+        for e in entries:
+            table.add_row(e["severity"], e["check_id"], f"{resource_label(e['resource_id'])} · {e['region']}",
+                          _change(e), e["note"])
+        console.print()
+        console.print(table)
+    return buf.getvalue()

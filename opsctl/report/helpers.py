@@ -1,0 +1,119 @@
+"""Helpers for the document renderers (Markdown, HTML, SARIF, JUnit, CSV): counts, labels, links,
+runbook text. Pure except :func:`load_runbook`, which reads the runbooks shipped with opsctl
+(package data, read-only)."""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from typing import Any
+
+from opsctl.findings import PILLARS, Finding, Status
+from opsctl.scores import score_text
+
+SEVERITY_ICON = {"critical": "🔴", "high": "🟠", "medium": "🟡", "low": "🔵", "info": "⚪"}
+
+#: Where runbook links point when no ``runbook_base_url`` is given: the runbook's path in the
+#: opsctl repository (``runbooks/<check_id>.md``), relative.
+DEFAULT_RUNBOOK_BASE_URL = ""
+
+
+def service_of(f: Finding) -> str:
+    """The AWS service of the finding's resource: ``s3.bucket`` → ``s3``."""
+    return (f.resource_type or f.check_id).split(".", 1)[0]
+
+
+def runbook_url(f: Finding | str, base_url: str | None = None) -> str:
+    """Link to a finding's (or check id's) runbook: ``base_url`` + ``runbooks/<check_id>.md``.
+
+    ``base_url`` is e.g. ``https://github.com/acme/opsctl/blob/v0.1.0/`` (a trailing slash is
+    added when missing); empty gives the repo-relative path."""
+    path = (f.runbook or f"runbooks/{f.check_id}.md") if isinstance(f, Finding) else f"runbooks/{f}.md"
+    base = base_url if base_url is not None else DEFAULT_RUNBOOK_BASE_URL
+    if base and not base.endswith("/"):
+        base += "/"
+    return base + path
+
+
+@functools.lru_cache(maxsize=256)
+def load_runbook(check_id: str) -> str | None:
+    """The runbook's Markdown shipped with opsctl, or None when there is none."""
+    from opsctl.paths import runbook_path
+
+    try:
+        return runbook_path(check_id).read_text(encoding="utf-8")
+    except (OSError, ValueError):
+        return None
+
+
+def runbook_section(text: str, heading: str) -> str:
+    """The body of the ``## heading`` section of a runbook ('' when absent)."""
+    lines = text.splitlines()
+    out: list[str] = []
+    inside = False
+    for line in lines:
+        if line.startswith("## "):
+            if inside:
+                break
+            inside = line[3:].strip().lower() == heading.lower()
+            continue
+        if inside:
+            out.append(line)
+    return "\n".join(out).strip()
+
+
+def waiver_of(f: Finding) -> dict[str, Any] | None:
+    """The waiver that turned this finding WAIVED (``evidence.waiver``), if recorded."""
+    w = f.evidence.get("waiver") if isinstance(f.evidence, dict) else None
+    return w if isinstance(w, dict) else None
+
+
+def waiver_text(f: Finding) -> str:
+    """"waived by OWNER until DATE: REASON (TICKET)" or ''."""
+    w = waiver_of(f)
+    if not w:
+        return "waived" if f.status is Status.WAIVED else ""
+    parts = ["waived"]
+    if w.get("owner"):
+        parts.append(f"by {w['owner']}")
+    if w.get("expires"):
+        parts.append(f"until {w['expires']}")
+    text = " ".join(parts)
+    if w.get("reason"):
+        text += f": {w['reason']}"
+    if w.get("ticket"):
+        text += f" ({w['ticket']})"
+    return text
+
+
+def usd(value: float | None) -> str:
+    return "" if value is None else f"${value:,.2f}"
+
+
+@dataclass
+class PillarRow:
+    pillar: str
+    counts: dict[str, int]
+    score: float | None
+    savings: float
+
+    @property
+    def score_text(self) -> str:
+        return score_text(self.score)
+
+
+def pillar_rows(summary: dict[str, Any], include_empty: bool = False) -> list[PillarRow]:
+    """One row per pillar with findings (or every pillar with ``include_empty``)."""
+    rows = []
+    for p in PILLARS:
+        counts = summary["by_pillar"].get(p, {s.value: 0 for s in Status})
+        if not include_empty and not any(counts.values()):
+            continue
+        rows.append(PillarRow(p, counts, summary["scores"]["by_pillar"].get(p),
+                              summary["savings"]["by_pillar"].get(p, 0.0)))
+    return rows
+
+
+def one_line(text: Any) -> str:
+    """Text on one line: newlines and tabs become spaces."""
+    return " ".join(str(text).split())

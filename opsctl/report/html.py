@@ -1,0 +1,87 @@
+"""HTML report: one self-contained file (styles and script inline, no network fetch — its
+Content-Security-Policy forbids any), autoescaped by Jinja2.
+
+Summary cards, per-pillar scores, savings, coverage gaps, waivers, and every finding in a table
+that sorts by any column and filters by status, pillar, severity, service and free text. The
+filters live in the URL's fragment (``report.html#status=FAIL&pillar=security&q=bucket``), so a
+filtered view can be bookmarked or linked; ``#status=all`` shows PASS too (the default hides it).
+The template is ``opsctl/report/templates/report.html.j2``.
+"""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+from typing import Any
+
+from opsctl import __version__
+from opsctl.engine import Result
+from opsctl.findings import PILLARS, Severity, Status
+from opsctl.report.common import resource_label
+from opsctl.report.helpers import pillar_rows, runbook_url, service_of, usd, waiver_text
+from opsctl.scores import score_text
+
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+
+
+@functools.lru_cache(maxsize=1)
+def _environment():
+    import jinja2
+
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(TEMPLATES)),
+        autoescape=True,  # every value is escaped; nothing from the account is ever |safe
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters["usd"] = usd
+    env.filters["score"] = score_text
+    return env
+
+
+def _rows(result: Result, base_url: str | None) -> list[dict[str, Any]]:
+    rows = []
+    for i, f in enumerate(result.findings):
+        rows.append({
+            "i": i,
+            "status": f.status.value,
+            "severity": f.severity.value,
+            "severity_rank": f.severity.rank,
+            "pillar": f.pillar,
+            "service": service_of(f),
+            "check_id": f.check_id,
+            "title": f.title,
+            "label": resource_label(f.resource_id),
+            "resource_id": f.resource_id,
+            "region": f.region,
+            "message": f.message,
+            "waiver": waiver_text(f) if f.status is Status.WAIVED else "",
+            "savings": f.monthly_savings_usd,
+            "runbook": runbook_url(f, base_url),
+        })
+    return rows
+
+
+def render_html(result: Result, *, runbook_base_url: str | None = None, title: str | None = None) -> str:
+    """The whole HTML document as a string."""
+    summary = result.summary()
+    rows = _rows(result, runbook_base_url)
+    context = {
+        "title": title or f"opsctl audit — account {result.account}",
+        "result": result,
+        "summary": summary,
+        "meta": result.metadata,
+        "version": __version__,
+        "statuses": [s.value for s in Status],
+        "severities": [s.value for s in Severity],
+        "pillars": [p for p in PILLARS if any(summary["by_pillar"][p].values())],
+        "services": sorted({r["service"] for r in rows}),
+        "pillar_rows": pillar_rows(summary, include_empty=True),
+        "rows": rows,
+        "waivers": list(getattr(result, "waivers", []) or []),
+        "coverage": result.coverage,
+        "savings_checks": list(summary["savings"]["by_check"].items()),
+    }
+    return _environment().get_template("report.html.j2").render(**context)

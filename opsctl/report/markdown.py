@@ -1,0 +1,246 @@
+"""Markdown report, made for GitHub's job summary (``$GITHUB_STEP_SUMMARY``) and pull-request comments.
+
+Headline counts and score, a table per pillar (score, counts, savings), the savings by check, the
+top FAIL findings worst first with a link to each runbook, then the WAIVED findings apart (they
+are accepted risks, not failures), the waivers that expired or went stale, and what could not be
+evaluated (ERROR findings, coverage gaps) or was SKIPPED.
+
+GitHub refuses a step summary over 1 MiB, so the document stays under ``max_bytes`` (default
+1,000,000 bytes): rows are added worst first while they fit, and a closing note says how many of
+which were left out. Every value from the account (names, messages, tags) is escaped, so it
+renders as text — never as Markdown, HTML or a link.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from typing import Any
+
+from opsctl.engine import Result
+from opsctl.findings import Finding, Status
+from opsctl.report.common import resource_label
+from opsctl.report.helpers import (
+    SEVERITY_ICON,
+    one_line,
+    pillar_rows,
+    runbook_url,
+    service_of,
+    usd,
+    waiver_text,
+)
+from opsctl.scores import score_text
+
+MAX_BYTES = 1_000_000  # GitHub's limit for one step's summary is 1 MiB (1,048,576 bytes)
+_RESERVE = 4_096  # kept free for the closing notes
+
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]|~])")  # what can start emphasis, code, links or cells mid-line
+
+
+def md(text: Any, limit: int = 500) -> str:
+    """Account data as inert Markdown text, on one line, in a table cell or a paragraph."""
+    s = one_line(text)
+    if len(s) > limit:
+        s = s[: limit - 1] + "…"
+    s = s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return _MD_SPECIAL.sub(r"\\\1", s)
+
+
+def _link(text: str, url: str) -> str:
+    url = url.replace(" ", "%20").replace("(", "%28").replace(")", "%29").replace("<", "%3C").replace(">", "%3E")
+    return f"[{md(text)}]({url})"
+
+
+class _Budget:
+    """Accumulates lines while the document stays under `limit` bytes."""
+
+    def __init__(self, limit: int):
+        self.limit = limit
+        self.size = 0
+        self.lines: list[str] = []
+
+    def fits(self, line: str) -> bool:
+        return self.size + len(line.encode("utf-8")) + 1 <= self.limit
+
+    def add(self, line: str = "", force: bool = False) -> bool:
+        if not force and not self.fits(line):
+            return False
+        self.lines.append(line)
+        self.size += len(line.encode("utf-8")) + 1
+        return True
+
+    def add_block(self, lines: list[str]) -> bool:
+        """All of `lines` or none of them."""
+        need = sum(len(x.encode("utf-8")) + 1 for x in lines)
+        if self.size + need > self.limit:
+            return False
+        for line in lines:
+            self.add(line, force=True)
+        return True
+
+
+def _finding_row(f: Finding, base_url: str | None) -> str:
+    savings = usd(f.monthly_savings_usd) if f.monthly_savings_usd else ""
+    return (f"| {SEVERITY_ICON.get(f.severity.value, '')} {f.severity.value} | {_link(f.check_id, runbook_url(f, base_url))} "
+            f"| {md(resource_label(f.resource_id), 120)}<br>{md(f.resource_id, 300)} | {md(f.region, 40)} "
+            f"| {md(f.message)} | {savings} |")
+
+
+def render_markdown(result: Result, *, runbook_base_url: str | None = None, max_findings: int | None = 100,
+                    max_bytes: int = MAX_BYTES) -> str:
+    """The Markdown report. ``max_findings`` caps the FAIL rows (None: as many as fit in ``max_bytes``);
+    runbook links are ``runbook_base_url`` + ``runbooks/<check>.md`` (default: the repo-relative path)."""
+    summary = result.summary()
+    by_status = summary["by_status"]
+    scores = summary["scores"]
+    savings = summary["savings"]
+    budget = _Budget(max(max_bytes - _RESERVE, 1024))
+    left_out: list[str] = []
+
+    # --- headline -------------------------------------------------------------------------
+    sev = summary["failed_by_severity"]
+    sev_text = " · ".join(f"{sev[s]} {s}" for s in ("critical", "high", "medium", "low", "info") if sev.get(s))
+    headline = f"**{by_status['FAIL']} FAIL**" + (f" ({sev_text})" if sev_text else "")
+    headline += " · " + " · ".join(f"{by_status[s.value]} {s.value}" for s in (Status.ERROR, Status.WAIVED, Status.SKIPPED, Status.PASS))
+    budget.add(f"## opsctl audit — account {md(result.account)}", force=True)
+    budget.add(force=True)
+    budget.add(headline, force=True)
+    budget.add(force=True)
+    facts = [f"**Score {score_text(scores['overall'])}/100**" if scores["overall"] is not None else "**Score n/a** (nothing evaluated)",
+             f"potential savings **{usd(savings['total_monthly_usd'])}/month**",
+             f"regions {md(', '.join(result.regions) or '-')}",
+             f"{summary['checks_run']} checks"]
+    if summary["coverage_gaps"]:
+        facts.append(f"⚠️ {summary['coverage_gaps']} failed API calls (coverage gaps)")
+    if result.metadata.get("evaluated_at"):
+        facts.append(f"evaluated {md(result.metadata['evaluated_at'])}")
+    budget.add(" · ".join(facts), force=True)
+    budget.add(force=True)
+
+    # --- per pillar ------------------------------------------------------------------------
+    rows = pillar_rows(summary)
+    if rows:
+        block = ["### By pillar", "",
+                 "| Pillar | Score | FAIL | ERROR | WAIVED | SKIPPED | PASS | Savings / month |",
+                 "|---|---:|---:|---:|---:|---:|---:|---:|"]
+        for r in rows:
+            c = r.counts
+            block.append(f"| {r.pillar} | {r.score_text} | {c['FAIL']} | {c['ERROR']} | {c['WAIVED']} | {c['SKIPPED']} "
+                         f"| {c['PASS']} | {usd(r.savings) if r.savings else ''} |")
+        block += [f"| **all** | **{score_text(scores['overall'])}** | **{by_status['FAIL']}** | **{by_status['ERROR']}** "
+                  f"| **{by_status['WAIVED']}** | **{by_status['SKIPPED']}** | **{by_status['PASS']}** "
+                  f"| **{usd(savings['total_monthly_usd'])}** |", "",
+                  "<sub>Score: 100 × (1 − weighted FAIL / weighted PASS+FAIL), weights critical 10, high 5, medium 3, "
+                  "low 1, info 0; ERROR, SKIPPED and WAIVED not counted; n/a = nothing evaluated.</sub>", ""]
+        budget.add_block(block)
+
+    # --- savings ---------------------------------------------------------------------------
+    if savings["by_check"] or savings["unpriced_findings"]:
+        block = [f"### Potential savings: {usd(savings['total_monthly_usd'])} / month", "",
+                 "| Check | USD / month |", "|---|---:|"]
+        block += [f"| {_link(cid, runbook_url(cid, runbook_base_url))} | {usd(v)} |" for cid, v in savings["by_check"].items()]
+        block.append("")
+        if savings.get("overlap_monthly_usd"):
+            block += [f"{usd(savings['overlap_monthly_usd'])} more is flagged twice for the same resources and counted once.", ""]
+        if savings["unpriced_findings"]:
+            block += [f"{savings['unpriced_findings']} cost finding(s) have no figure (price not in the price table).", ""]
+        if not budget.add_block(block):
+            left_out.append("the savings table")
+
+    # --- top FAIL findings -----------------------------------------------------------------
+    fails = [f for f in result.findings if f.status is Status.FAIL]
+    if fails:
+        budget.add_block(["### Top findings", "", "| Severity | Check (runbook) | Resource | Region | Finding | Savings / month |",
+                          "|---|---|---|---|---|---:|"])
+        shown = 0
+        cap = len(fails) if max_findings is None else max(0, max_findings)
+        for f in fails[:cap]:
+            if not budget.add(_finding_row(f, runbook_base_url)):
+                break
+            shown += 1
+        budget.add()
+        if shown < len(fails):
+            rest = Counter(f.severity.value for f in fails[shown:])
+            detail = ", ".join(f"{n} {s}" for s, n in sorted(rest.items(), key=lambda kv: -_rank(kv[0])))
+            why = "to stay under GitHub's 1 MiB summary limit" if shown < cap else f"(only the top {cap} are listed)"
+            note = f"{len(fails) - shown} more FAIL findings ({detail}) left out {why}; the JSON, HTML or CSV report has them all."
+            budget.add(f"_{note}_", force=True)
+            budget.add(force=True)
+            if shown < cap:
+                left_out.append(f"{min(cap, len(fails)) - shown} FAIL findings")
+    else:
+        budget.add("No FAIL findings. ✅", force=True)
+        budget.add(force=True)
+
+    # --- waived (apart: accepted risks, not failures) ---------------------------------------------
+    waived = [f for f in result.findings if f.status is Status.WAIVED]
+    if waived:
+        budget.add_block([f"### Waived ({len(waived)}) — accepted risks, not counted as failures", "",
+                          "| Severity | Check | Resource | Waiver |", "|---|---|---|---|"])
+        shown = 0
+        for f in waived:
+            row = (f"| {f.severity.value} | {_link(f.check_id, runbook_url(f, runbook_base_url))} "
+                   f"| {md(resource_label(f.resource_id), 120)} | {md(waiver_text(f))} |")
+            if not budget.add(row):
+                break
+            shown += 1
+        budget.add()
+        if shown < len(waived):
+            budget.add(f"_{len(waived) - shown} more WAIVED findings left out to stay under 1 MiB._", force=True)
+            budget.add(force=True)
+            left_out.append(f"{len(waived) - shown} WAIVED findings")
+    attention = [w for w in getattr(result, "waivers", []) or [] if w.get("status") in ("expired", "stale")]
+    if attention:
+        block = ["### Waivers needing attention", "", "| Status | Check | Resource | Owner | Expires | Where |", "|---|---|---|---|---|---|"]
+        block += [f"| {md(w.get('status'))} | {md(w.get('check'))} | {md(w.get('resource'))} | {md(w.get('owner'))} "
+                  f"| {md(w.get('expires'))} | {md(w.get('source'))} |" for w in attention]
+        block.append("")
+        if not budget.add_block(block):
+            left_out.append(f"{len(attention)} expired or stale waivers")
+
+    # --- what could not be seen --------------------------------------------------------------------
+    errors = [f for f in result.findings if f.status is Status.ERROR]
+    if errors or result.coverage:
+        block = [f"### Not evaluated: {len(errors)} ERROR findings, {len(result.coverage)} failed API calls", ""]
+        if result.coverage:
+            grouped = Counter((g.service, g.region, g.operation, g.error_code) for g in result.coverage)
+            block += ["| Service | Region | Operation | Error | Calls |", "|---|---|---|---|---:|"]
+            block += [f"| {md(s)} | {md(r)} | {md(o)} | {md(e)} | {n} |" for (s, r, o, e), n in sorted(grouped.items())]
+            block.append("")
+        if not budget.add_block(block):
+            left_out.append("the coverage-gap table")
+        if errors:
+            by_check = Counter(f.check_id for f in errors)
+            budget.add_block(["| Check | ERROR findings | First message |", "|---|---:|---|"])
+            shown = 0
+            for cid, n in sorted(by_check.items(), key=lambda kv: (-kv[1], kv[0])):
+                first = next(f for f in errors if f.check_id == cid)
+                if not budget.add(f"| {md(cid)} | {n} | {md(first.message, 200)} |"):
+                    break
+                shown += 1
+            budget.add()
+            if shown < len(by_check):
+                left_out.append(f"ERROR rows of {len(by_check) - shown} checks")
+    skipped = [f for f in result.findings if f.status is Status.SKIPPED]
+    if skipped:
+        by_check = Counter(f.check_id for f in skipped)
+        block = [f"<details><summary>Skipped: {len(skipped)} findings of {len(by_check)} checks</summary>", "",
+                 "| Check | Findings | Reason |", "|---|---:|---|"]
+        for cid, n in sorted(by_check.items()):
+            first = next(f for f in skipped if f.check_id == cid)
+            block.append(f"| {md(cid)} | {n} | {md(first.message, 200)} |")
+        block += ["", "</details>", ""]
+        if not budget.add_block(block):
+            left_out.append(f"the SKIPPED summary ({len(skipped)} findings)")
+
+    services = sorted({service_of(f) for f in result.findings})
+    if services:
+        budget.add(f"<sub>opsctl · services {md(', '.join(services), 400)} · `opsctl explain CHECK` shows a runbook.</sub>")
+    if left_out:
+        budget.add(force=True)
+        budget.add(f"> **Left out to stay under {max_bytes:,} bytes:** {', '.join(left_out)}.", force=True)
+    return "\n".join(budget.lines).rstrip("\n") + "\n"
+
+
+def _rank(severity: str) -> int:
+    return {"critical": 4, "high": 3, "medium": 2, "low": 1}.get(severity, 0)

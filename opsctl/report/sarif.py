@@ -1,0 +1,219 @@
+"""SARIF 2.1.0 for GitHub code scanning: one result per FAIL finding (PASS, ERROR, SKIPPED and WAIVED
+findings are not alerts and are left out).
+
+What GitHub needs, and where each comes from (tests/unit/report/test_sarif.py checks every item):
+
+- ``$schema`` and ``version: "2.1.0"``; one run whose ``tool.driver`` has ``name`` "opsctl",
+  ``semanticVersion`` and ``rules``.
+- Each rule: ``id`` (the check id), ``name``, ``shortDescription.text`` (the check's title),
+  ``fullDescription.text`` (the runbook's "What it checks", at most 1024 characters),
+  ``help.text`` and ``help.markdown`` (the whole runbook), ``defaultConfiguration.level`` and
+  ``properties``: ``tags`` (opsctl, the pillar, "security" for the security pillar),
+  ``precision`` and ``security-severity`` — a numeric *string*: critical 9.5, high 8.0,
+  medium 5.5, low 3.0, info 1.0 (GitHub maps >= 9.0 to critical, 7.0–8.9 high, 4.0–6.9 medium,
+  0.1–3.9 low).
+- Each result: ``ruleId`` (present in the rules) and ``ruleIndex``, ``level``, ``message.text``
+  (the finding's message plus the resource ARN and region), and a **physical location in the
+  repository** — GitHub rejects the whole file when a result has none: ``artifactLocation.uri``
+  relative to the repository root and ``region.startLine`` >= 1. AWS resources are not files,
+  so every result points at the file that scopes the audit: ``sarif_location`` ("path" or
+  "path:line"), else the config file the audit read (``metadata.config_file``), line 1.
+- ``partialFingerprints``: ``opsctl/v1`` (sha256 of check id + NUL + resource ARN) and
+  ``primaryLocationLineHash`` (derived from it). All results share one file line, so without them
+  GitHub's own line hash would merge every alert of a rule into one; with them an alert keeps its
+  identity across runs, and closes when its resource stops failing.
+- ``automationDetails.id`` ``opsctl/<account>/``: the analysis category, so audits of several
+  accounts from one repository do not close each other's alerts.
+
+Limits (GitHub): 10 MB gzipped per upload, 25,000 results per run, 10 locations per result.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import posixpath
+import re
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from opsctl import __version__
+from opsctl.engine import Result
+from opsctl.errors import UsageError
+from opsctl.findings import Finding, Status
+from opsctl.report.helpers import load_runbook, runbook_section, runbook_url
+
+SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+SARIF_VERSION = "2.1.0"
+#: GitHub's scale: > 9.0 critical, 7.0–8.9 high, 4.0–6.9 medium, 0.1–3.9 low (0.0: none)
+SECURITY_SEVERITY = {"critical": "9.5", "high": "8.0", "medium": "5.5", "low": "3.0", "info": "1.0"}
+LEVEL = {"critical": "error", "high": "error", "medium": "warning", "low": "note", "info": "note"}
+FINGERPRINT_KEY = "opsctl/v1"
+_DESCRIPTION_LIMIT = 1024
+
+_LOCATION = re.compile(r"^(?P<path>.+?)(?::(?P<line>\d+))?$")
+
+
+def fingerprint(check_id: str, resource_id: str) -> str:
+    """Stable identity of a finding across runs: sha256 of check id and resource ARN."""
+    return hashlib.sha256(f"{check_id}\0{resource_id}".encode()).hexdigest()
+
+
+def parse_location(value: str | Mapping[str, Any] | None) -> tuple[str, int] | None:
+    """``"opsctl.yaml"`` / ``"ci/opsctl.yaml:12"`` / ``{"uri": ..., "line": ...}`` → (uri, line),
+    the uri normalised to a repository-relative POSIX path. Absolute paths, URLs and paths
+    leaving the repository (``..``) are refused: GitHub matches the uri against repository files."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, Mapping):
+        path, line = str(value.get("uri") or value.get("path") or ""), int(value.get("line") or 1)
+    else:
+        m = _LOCATION.match(str(value).strip())
+        if not m:
+            raise UsageError(f"--sarif-location {value!r}: expected FILE or FILE:LINE")
+        path, line = m.group("path"), int(m.group("line") or 1)
+    path = path.replace("\\", "/")
+    if path.startswith("/") or re.match(r"^[A-Za-z]:/", path) or "://" in path:
+        raise UsageError(f"--sarif-location {path!r}: give a path relative to the repository root (e.g. opsctl.yaml), "
+                         "not an absolute path or URL")
+    norm = posixpath.normpath(path)
+    if norm == "." or norm.startswith("../") or norm == "..":
+        raise UsageError(f"--sarif-location {path!r}: the file must be inside the repository")
+    if line < 1:
+        raise UsageError(f"--sarif-location {value!r}: line numbers start at 1")
+    return norm, line
+
+
+def _location(result: Result, sarif_location: str | Mapping[str, Any] | None) -> tuple[str, int]:
+    loc = parse_location(sarif_location)
+    if loc is None:
+        config = result.metadata.get("config_file")
+        if config:
+            try:
+                loc = parse_location(str(config))
+            except UsageError:
+                raise UsageError(f"SARIF: the audit's config file {config} is outside the working directory; "
+                                 "pass --sarif-location FILE[:LINE] relative to the repository root") from None
+    if loc is None:
+        raise UsageError("SARIF needs a file in your repository to attach results to (GitHub rejects results without one): "
+                         "audit with a config file (opsctl.yaml) or pass --sarif-location FILE[:LINE]")
+    return loc
+
+
+def _rule(check_id: str, f: Finding, runbook: str | None, base_url: str | None) -> dict[str, Any]:
+    text = runbook or f"# {check_id}: {f.title}\n\nRun `opsctl explain {check_id}` for what it checks and how to fix it.\n"
+    what = runbook_section(text, "What it checks") or f.title
+    what = " ".join(what.split())
+    if len(what) > _DESCRIPTION_LIMIT:
+        what = what[: _DESCRIPTION_LIMIT - 1] + "…"
+    tags = ["opsctl", f.pillar, f.resource_type.split(".", 1)[0]] + (["security"] if f.pillar == "security" else [])
+    rule: dict[str, Any] = {
+        "id": check_id,
+        "name": check_id,
+        "shortDescription": {"text": (f.title or check_id)[:_DESCRIPTION_LIMIT]},
+        "fullDescription": {"text": what},
+        "help": {"text": _help_text(check_id, f, text), "markdown": text},
+        "defaultConfiguration": {"level": LEVEL[f.severity.value]},
+        "properties": {
+            "tags": list(dict.fromkeys(t for t in tags if t)),
+            "precision": "very-high",
+            "problem.severity": "error" if LEVEL[f.severity.value] == "error" else
+            ("warning" if LEVEL[f.severity.value] == "warning" else "recommendation"),
+            "security-severity": SECURITY_SEVERITY[f.severity.value],
+            "pillar": f.pillar,
+            "severity": f.severity.value,
+        },
+    }
+    if base_url:
+        rule["helpUri"] = runbook_url(check_id, base_url)
+    return rule
+
+
+def _help_text(check_id: str, f: Finding, runbook: str) -> str:
+    """help.text (shown where Markdown is not): what the check checks and why, and where the fix is."""
+    parts = [f"{check_id}: {f.title}"]
+    for heading in ("What it checks", "Why it matters"):
+        body = runbook_section(runbook, heading)
+        if body:
+            parts.append(f"{heading}: {' '.join(body.split())}")
+    parts.append(f"How to fix: `opsctl explain {check_id}` shows the runbook.")
+    return "\n\n".join(parts)
+
+
+def render_sarif(result: Result, *, sarif_location: str | Mapping[str, Any] | None = None,
+                 runbook_base_url: str | None = None,
+                 runbooks: Mapping[str, str] | Callable[[str], str | None] | None = None) -> str:
+    """The SARIF log as JSON text.
+
+    ``sarif_location``: "path[:line]" (repository-relative) every result points at; default the
+    result's ``metadata.config_file``; neither → UsageError. ``runbooks``: check id → Markdown (a
+    mapping or a function) for the rules' help; default: the runbooks shipped with opsctl.
+    ``runbook_base_url``: when set, rules get ``helpUri`` = base + ``runbooks/<check>.md``."""
+    uri, line = _location(result, sarif_location)
+    if runbooks is None:
+        lookup: Callable[[str], str | None] = load_runbook
+    elif callable(runbooks):
+        lookup = runbooks
+    else:
+        lookup = runbooks.get
+    fails = [f for f in result.findings if f.status is Status.FAIL]
+    rules: list[dict[str, Any]] = []
+    index: dict[str, int] = {}
+    for f in sorted(fails, key=lambda f: f.check_id):
+        if f.check_id not in index:
+            index[f.check_id] = len(rules)
+            rules.append(_rule(f.check_id, f, lookup(f.check_id), runbook_base_url))
+    results = []
+    for f in fails:
+        digest = fingerprint(f.check_id, f.resource_id)
+        message = f.message.strip() or f.title
+        text = f"{message} Resource: {f.resource_id} ({f.region})."
+        if f.monthly_savings_usd:
+            text += f" Potential savings: ${f.monthly_savings_usd:,.2f}/month."
+        results.append({
+            "ruleId": f.check_id,
+            "ruleIndex": index[f.check_id],
+            "level": LEVEL[f.severity.value],
+            "message": {"text": text},
+            "locations": [{
+                "physicalLocation": {
+                    "artifactLocation": {"uri": uri, "uriBaseId": "%SRCROOT%"},
+                    "region": {"startLine": line, "startColumn": 1, "endLine": line, "endColumn": 2},
+                },
+                "logicalLocations": [{"name": f.resource_id, "fullyQualifiedName": f.resource_id, "kind": "resource"}],
+            }],
+            "partialFingerprints": {FINGERPRINT_KEY: digest, "primaryLocationLineHash": f"{digest[:16]}:1"},
+            "properties": {
+                "resource_id": f.resource_id,
+                "resource_type": f.resource_type,
+                "region": f.region,
+                "pillar": f.pillar,
+                "severity": f.severity.value,
+                "monthly_savings_usd": f.monthly_savings_usd,
+                "evidence": f.evidence,
+            },
+        })
+    summary = result.summary()
+    log = {
+        "$schema": SARIF_SCHEMA,
+        "version": SARIF_VERSION,
+        "runs": [{
+            "tool": {"driver": {
+                "name": "opsctl",
+                "version": __version__,
+                "semanticVersion": __version__,
+                "rules": rules,
+            }},
+            "automationDetails": {"id": f"opsctl/{result.account or 'unknown'}/"},
+            "originalUriBaseIds": {"%SRCROOT%": {"description": {"text": "The root of the repository."}}},
+            "results": results,
+            "properties": {
+                "account": result.account,
+                "regions": result.regions,
+                "scores": summary["scores"],
+                "by_status": summary["by_status"],
+                "evaluated_at": result.metadata.get("evaluated_at"),
+            },
+        }],
+    }
+    return json.dumps(log, indent=2, default=str) + "\n"
