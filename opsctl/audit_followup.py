@@ -1,0 +1,151 @@
+"""What `opsctl audit` does once the checks are evaluated: waivers, the baseline, the report directory.
+
+`prepare` reads and validates the inputs before anything is collected (a bad waiver or baseline
+is exit 2 at once, not after a long collection); `apply` is pure over the Result; `finish` writes
+the report directory and prints on stderr. The CLI calls the three in that order.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from opsctl.errors import UsageError
+
+REPORT_BASENAME = "opsctl-report"
+DIFF_BASENAME = "opsctl-diff"
+TODAY_ENV = "OPSCTL_TODAY"
+
+
+def today_utc() -> date:
+    """Today's date in UTC, or ``OPSCTL_TODAY`` (YYYY-MM-DD) to evaluate waiver expiry as of another day."""
+    override = os.environ.get(TODAY_ENV)
+    if override:
+        try:
+            return date.fromisoformat(override.strip())
+        except ValueError:
+            raise UsageError(f"{TODAY_ENV}={override!r} is not a date YYYY-MM-DD; unset it to use today") from None
+    return datetime.now(timezone.utc).date()
+
+
+@dataclass
+class AuditFollowup:
+    waivers: list[Any] | None = None
+    baseline: dict[str, Any] | None = None
+    fail_on_new: bool = False
+    today: date = field(default_factory=today_utc)
+    diff: dict[str, Any] | None = None
+
+    @classmethod
+    def prepare(cls, cfg: Any, registry: dict[str, Any], waivers_path: str | None, baseline_path: str | None,
+                fail_on_new: bool, today: date | None = None) -> AuditFollowup:
+        from opsctl.diff import load_result
+        from opsctl.waivers import check_known, load_waivers
+
+        if fail_on_new and not baseline_path:
+            raise UsageError("--fail-on-new needs --baseline OLD.json (the earlier result to compare with)")
+        waivers = load_waivers(waivers_path) if waivers_path else cfg.sections.get("waivers")
+        if waivers:
+            check_known(waivers, registry)
+        baseline = load_result(baseline_path, "--baseline") if baseline_path else None
+        return cls(waivers, baseline, fail_on_new, today or today_utc())
+
+    def apply(self, result: Any) -> Any:
+        """Waivers first (so the diff sees WAIVED), then the diff against the baseline."""
+        from opsctl.diff import diff_results
+        from opsctl.waivers import apply_waivers
+
+        if self.waivers is not None:
+            result = apply_waivers(result, self.waivers, self.today)
+        if self.baseline is not None:
+            self.diff = diff_results(self.baseline, result.to_dict())
+            result.metadata["baseline"] = {"file": self.baseline.get("_file", ""),
+                                           "evaluated_at": (self.baseline.get("metadata") or {}).get("evaluated_at"),
+                                           "counts": dict(self.diff["counts"])}
+        return result
+
+    def new_only(self, result: Any) -> set[tuple[str, str]] | None:
+        """With --fail-on-new: the FAILs that count for the exit code."""
+        from opsctl.diff import new_failures
+
+        if not self.fail_on_new or self.baseline is None:
+            return None
+        return new_failures(self.baseline, result.findings)
+
+    def finish(self, result: Any, report_dir: str | None, show_pass: bool, echo=None, **render_options: Any) -> list[Path]:
+        """Write the report directory (`render_options` go to every renderer, e.g. sarif_location,
+        runbook_base_url), then say on stderr what was written and how waivers and the baseline came out."""
+        from opsctl.report.diff_report import headline
+        from opsctl.waivers import describe
+
+        echo = echo or _stderr
+        written, skipped = (write_report_dir(result, report_dir, show_pass, self.diff, **render_options)
+                            if report_dir else ([], {}))
+        for path in written:
+            echo(f"wrote {path}")
+        for fmt, reason in skipped.items():
+            echo(f"skipped the {fmt} report: {reason}")
+        for line in describe(result.waivers):
+            echo(line)
+        if self.diff is not None:
+            c = self.diff["counts"]
+            counted = f"; {c['new']} new FAIL(s) count for the exit code" if self.fail_on_new else ""
+            echo(f"since {self.diff['old']['file']}: {headline(self.diff)}{counted}")
+            for w in self.diff["warnings"]:
+                echo(f"warning: {w}")
+        return written
+
+
+def _stderr(line: str) -> None:
+    import click
+
+    click.echo(line, err=True)
+
+
+def report_file_names(renderers: dict[str, tuple[str, str, str]]) -> dict[str, str]:
+    """format -> file name in the report directory: opsctl-report.<ext>, or opsctl-report.<format>.<ext>
+    when two formats share an extension."""
+    exts = Counter(ext for _, _, ext in renderers.values())
+    return {fmt: f"{REPORT_BASENAME}.{ext}" if exts[ext] == 1 else f"{REPORT_BASENAME}.{fmt}.{ext}"
+            for fmt, (_, _, ext) in renderers.items()}
+
+
+def write_report_dir(result: Any, report_dir: str, show_pass: bool, diff: dict[str, Any] | None = None,
+                     **render_options: Any) -> tuple[list[Path], dict[str, str]]:
+    """Every registered format (opsctl.report.RENDERERS) into `report_dir`, plus the JSON result
+    and, with a baseline, the diff as text, Markdown and JSON. Returns the paths written, and the
+    formats that could not be rendered with why (a renderer's UsageError, e.g. SARIF without a
+    location): one missing format does not cost the others."""
+    from opsctl.errors import OpsctlError
+    from opsctl.report import RENDERERS, render
+    from opsctl.report.diff_report import render_diff
+
+    out = Path(report_dir)
+    documents: list[tuple[Path, str]] = []
+    skipped: dict[str, str] = {}
+    names = report_file_names(RENDERERS)
+    options = {"color": False, "width": 160, "show_pass": show_pass, **render_options}
+    for fmt in RENDERERS:
+        try:
+            documents.append((out / names[fmt], render(result, fmt, **options)))
+        except OpsctlError as exc:
+            skipped[fmt] = str(exc)
+    if "json" not in RENDERERS:
+        from opsctl.report.json_report import render_json
+
+        documents.append((out / f"{REPORT_BASENAME}.json", render_json(result)))
+    if diff is not None:
+        diff = {**diff, "new": {**diff["new"], "file": str(out / names.get("json", f"{REPORT_BASENAME}.json"))}}
+        for fmt, ext in (("table", "txt"), ("markdown", "md"), ("json", "json")):
+            documents.append((out / f"{DIFF_BASENAME}.{ext}", render_diff(diff, fmt)))
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        for path, text in documents:
+            path.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise UsageError(f"--report-dir: cannot write to {report_dir} ({exc.strerror or exc})") from None
+    return [path for path, _ in documents], skipped

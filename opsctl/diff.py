@@ -1,0 +1,177 @@
+"""Compare two audit results (their JSON): what is new, resolved, unchanged — and what cannot be told.
+
+Findings are matched by (check_id, resource_id). Only FAILs make a difference; each FAIL of
+either result lands in exactly one category:
+
+* **new** — FAIL now; before it was absent, PASS, ERROR, SKIPPED or WAIVED (``before`` says which:
+  ERROR → FAIL was failing unseen, WAIVED → FAIL is a waiver that lapsed).
+* **resolved** — FAIL before; now PASS, or the check ran and no longer reports the resource
+  (it was deleted).
+* **unchanged** — FAIL before and now.
+* **unknown** — FAIL before; now ERROR (could not be evaluated), SKIPPED, or the check did not run
+  this time. Not resolved: nobody looked.
+* **waived** — FAIL before, WAIVED now: accepted, not fixed.
+
+Scores per pillar are compared when both results carry ``summary.scores``. Pure: dicts in, dict out.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from opsctl.errors import UsageError
+
+CATEGORIES = ("new", "resolved", "unchanged", "unknown", "waived")
+_WORST = ("FAIL", "ERROR", "WAIVED", "SKIPPED", "PASS")  # findings.STATUS_ORDER
+SEVERITY_RANK = {"critical": 4, "high": 3, "medium": 2, "low": 1, "info": 0}
+
+
+def key(f: dict[str, Any]) -> tuple[str, str]:
+    return f["check_id"], f["resource_id"]
+
+
+def _by_key(findings: Iterable[dict[str, Any]]) -> dict[tuple[str, str], dict[str, Any]]:
+    """One finding per key: the worst, should a check report a resource twice (e.g. per region)."""
+    out: dict[tuple[str, str], dict[str, Any]] = {}
+    for f in findings:
+        k = key(f)
+        kept = out.get(k)
+        if kept is None or _WORST.index(f["status"]) < _WORST.index(kept["status"]):
+            out[k] = f
+    return out
+
+
+def _entry(f: dict[str, Any], before: str | None, after: str | None, note: str = "") -> dict[str, Any]:
+    return {
+        "check_id": f["check_id"], "resource_id": f["resource_id"], "region": f.get("region", ""),
+        "severity": f.get("severity", "info"), "pillar": f.get("pillar", ""), "title": f.get("title", ""),
+        "before": before, "after": after, "message": f.get("message", ""), "note": note,
+    }
+
+
+def diff_results(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
+    """The difference between two result dicts (as `opsctl audit --format json` writes them)."""
+    before, after = _by_key(old.get("findings", [])), _by_key(new.get("findings", []))
+    ran_now = set(new.get("checks_run", []))
+    out: dict[str, list[dict[str, Any]]] = {c: [] for c in CATEGORIES}
+    for k, f in after.items():
+        if f["status"] != "FAIL":
+            continue
+        was = before.get(k)
+        prev = was["status"] if was else None
+        if prev == "FAIL":
+            out["unchanged"].append(_entry(f, prev, "FAIL"))
+        else:
+            note = {None: "not reported before", "ERROR": "could not be evaluated before",
+                    "WAIVED": "waiver no longer applies", "SKIPPED": "skipped before", "PASS": "passed before"}[prev]
+            out["new"].append(_entry(f, prev, "FAIL", note))
+    for k, f in before.items():
+        if f["status"] != "FAIL" or (k in after and after[k]["status"] == "FAIL"):
+            continue
+        now = after.get(k)
+        status = now["status"] if now else None
+        if status == "PASS":
+            out["resolved"].append(_entry(now, "FAIL", "PASS", "passes now"))
+        elif status == "WAIVED":
+            out["waived"].append(_entry(now, "FAIL", "WAIVED", "accepted by a waiver, not fixed"))
+        elif status is None and f["check_id"] in ran_now:
+            out["resolved"].append(_entry(f, "FAIL", None, "no longer reported: the resource is gone"))
+        elif status is None:
+            out["unknown"].append(_entry(f, "FAIL", None, "the check did not run this time"))
+        else:
+            note = "could not be evaluated now" if status == "ERROR" else "skipped now"
+            out["unknown"].append(_entry(now, "FAIL", status, note))
+    for entries in out.values():
+        entries.sort(key=lambda e: (-SEVERITY_RANK.get(e["severity"], 0), e["check_id"], e["resource_id"]))
+    warnings = []
+    if old.get("account") != new.get("account"):
+        warnings.append(f"the results are of different accounts ({old.get('account')} and {new.get('account')})")
+    if sorted(old.get("regions", [])) != sorted(new.get("regions", [])):
+        warnings.append(f"the results cover different regions ({', '.join(old.get('regions', [])) or '-'} and "
+                        f"{', '.join(new.get('regions', [])) or '-'})")
+    return {
+        "old": _describe(old),
+        "new": _describe(new),
+        "counts": {c: len(out[c]) for c in CATEGORIES},
+        "findings": out,
+        "scores": compare_scores(old, new),
+        "warnings": warnings,
+    }
+
+
+def _describe(r: dict[str, Any]) -> dict[str, Any]:
+    meta = r.get("metadata") or {}
+    return {"account": r.get("account", ""), "regions": r.get("regions", []),
+            "evaluated_at": meta.get("evaluated_at"), "file": r.get("_file")}
+
+
+def _number(value: Any) -> float | None:
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return float(value)
+    return None
+
+
+def _flatten_scores(scores: Any) -> dict[str, float | None]:
+    """{name: score or None} from summary.scores: ``overall`` and each pillar of ``by_pillar``
+    (None: not evaluated). Other top-level numbers are taken as they are; ``weights`` is not a score."""
+    out: dict[str, float | None] = {}
+    if not isinstance(scores, dict):
+        return out
+    for name, value in scores.items():
+        if name == "weights":
+            continue
+        if name == "by_pillar" and isinstance(value, dict):
+            out.update({p: _number(v) for p, v in value.items()})
+        elif value is None or _number(value) is not None:
+            out[name] = _number(value)
+    return out
+
+
+def compare_scores(old: dict[str, Any], new: dict[str, Any]) -> dict[str, dict[str, float | None]] | None:
+    """Per pillar (and overall, if present): old, new and delta; None unless both results have scores."""
+    a = _flatten_scores((old.get("summary") or {}).get("scores"))
+    b = _flatten_scores((new.get("summary") or {}).get("scores"))
+    if not a or not b:
+        return None
+    out = {}
+    for name in list(dict.fromkeys([*b, *a])):
+        if a.get(name) is None and b.get(name) is None:
+            continue
+        x, y = a.get(name), b.get(name)
+        delta = round(y - x, 2) if x is not None and y is not None else None
+        out[name] = {"old": x, "new": y, "delta": delta}
+    return out
+
+
+def new_failures(baseline: dict[str, Any], findings: Iterable[Any]) -> set[tuple[str, str]]:
+    """Keys of the FAIL findings (Finding objects) that were not FAIL in the baseline result dict."""
+    failed_before = {k for k, f in _by_key(baseline.get("findings", [])).items() if f["status"] == "FAIL"}
+    return {(f.check_id, f.resource_id) for f in findings
+            if str(getattr(f.status, "value", f.status)) == "FAIL" and (f.check_id, f.resource_id) not in failed_before}
+
+
+def load_result(path: str | Path, flag: str) -> dict[str, Any]:
+    """Read a result JSON written by `opsctl audit --format json` (or --report-dir). Bad input is a
+    one-line UsageError naming the file (and line, for JSON syntax)."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise UsageError(f"{flag}: cannot read {path} ({exc.strerror or exc})") from None
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise UsageError(f"{path}:{exc.lineno}: not valid JSON ({exc.msg}); {flag} takes the JSON result of "
+                         "`opsctl audit --format json`") from None
+    if not isinstance(data, dict) or not isinstance(data.get("findings"), list):
+        raise UsageError(f"{path}: not an opsctl result (no findings list); {flag} takes the JSON result of "
+                         "`opsctl audit --format json`")
+    if data.get("schema_version") != 1:
+        raise UsageError(f"{path}: result schema_version {data.get('schema_version')!r} is not supported (expected 1)")
+    for i, f in enumerate(data["findings"]):
+        if not isinstance(f, dict) or not {"check_id", "resource_id", "status"} <= set(f):
+            raise UsageError(f"{path}: finding #{i + 1} lacks check_id, resource_id or status; not an opsctl result")
+    data["_file"] = str(path)
+    return data
