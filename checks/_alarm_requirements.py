@@ -19,13 +19,17 @@ ones. The module name starts with "_" so the registry does not import it as a ch
 A requirement is a list of alternatives (one suffices); an alternative is a list of metrics that
 are needed together; a metric is {"namespace": …, "metric": …}. "CPUUtilization" in the file
 becomes [[{"namespace": "AWS/EC2", "metric": "CPUUtilization"}]].
+
+`snapshot_coverage(snapshot, table)` judges every resource of a snapshot against the table and
+yields the unmet requirements as data: the check turns them into findings, the alarms plan
+into the alarms to create.
 """
 
 from __future__ import annotations
 
 import copy
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
@@ -36,12 +40,16 @@ import yaml
 from opsctl.errors import MissingData, UsageError
 from opsctl.registry import CheckContext
 from opsctl.resources import RESOURCE_TYPES
+from opsctl.snapshot import Snapshot
 
 DATA_FILE = "required_alarms.yaml"
 BUILTIN_LABEL = "checks/data/required_alarms.yaml"
 EXTRA_LABEL = "cloudwatch.alarm_coverage extra_required"
 ENTRY_KEYS = ("label", "name_field", "namespace", "dimensions", "alarm_region", "metrics")
 SOURCE_KINDS = ("field", "arn_resource_after")
+ALARM = "cloudwatch.alarm"
+#: CloudWatch keeps the metrics of global services (CloudFront, Route 53) in us-east-1.
+GLOBAL_METRICS_REGION = "us-east-1"
 
 Metric = dict[str, str]  # {"namespace": ..., "metric": ...}
 Alternative = list[Metric]  # metrics needed together
@@ -245,3 +253,102 @@ def describe(requirement: Requirement, namespace: str) -> str:
 
 def _metric_label(metric: Metric, namespace: str) -> str:
     return metric["metric"] if metric["namespace"] == namespace else f"{metric['metric']} ({metric['namespace']})"
+
+
+# ----- coverage of a snapshot --------------------------------------------------------------------
+@dataclass(frozen=True)
+class ResourceCoverage:
+    """How one resource's requirements stand against the alarms of its alarm region.
+
+    `missing` holds the unmet requirements (data, for `opsctl alarms plan`); `met` the alarms
+    meeting the others. `error` is set, and the rest empty, when coverage could not be judged
+    (a dimension field or the region's alarms were not collected).
+    """
+
+    rtype: str
+    entry: dict[str, Any]
+    resource: dict[str, Any]
+    alarm_region: str
+    dimensions: dict[str, str] = field(default_factory=dict)
+    met: dict[str, list[str]] = field(default_factory=dict)
+    missing: list[Requirement] = field(default_factory=list)
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class UncollectedType:
+    """A resource type whose resources were not collected in a region: coverage unknown there."""
+
+    rtype: str
+    region: str
+    reason: str
+
+
+def alarm_region(entry: dict[str, Any], resource: dict[str, Any]) -> str:
+    """Where the resource's alarms live: the entry's alarm_region, else the resource's own region
+    (us-east-1 for a global resource)."""
+    region = entry["alarm_region"] or resource.get("region") or "global"
+    return GLOBAL_METRICS_REGION if region == "global" else region
+
+
+def snapshot_coverage(
+    snapshot: Snapshot, table: dict[str, dict[str, Any]], counts: Callable[[dict[str, Any]], bool] | None = None
+) -> Iterator[ResourceCoverage | UncollectedType]:
+    """Every resource of every type in `table`, per type then region then ARN, with its coverage.
+
+    `counts` says which alarms may meet a requirement (default: all of them); the alarms plan
+    leaves out opsctl's own, so that a requirement only they meet is still proposed.
+    """
+    indexes: dict[str, AlarmIndex | MissingData] = {}
+
+    def index_of(region: str) -> AlarmIndex:
+        if region not in indexes:
+            try:
+                alarms = snapshot.require(ALARM, region)
+                indexes[region] = AlarmIndex.of(a for a in alarms if counts is None or counts(a))
+            except MissingData as missing:
+                indexes[region] = missing
+        found = indexes[region]
+        if isinstance(found, MissingData):
+            raise found
+        return found
+
+    for rtype, entry in table.items():
+        for region, found in _resources_by_region(snapshot, rtype):
+            if isinstance(found, MissingData):
+                yield UncollectedType(rtype, region, found.reason)
+                continue
+            for resource in found:
+                yield _coverage_of(resource, rtype, entry, index_of)
+
+
+def _resources_by_region(snapshot: Snapshot, rtype: str) -> Iterator[tuple[str, list[dict[str, Any]] | MissingData]]:
+    """(region, resources of the type there) per audited region ("global" once for global types),
+    or (region, MissingData) where the type was not collected."""
+    regions = ["global"] if RESOURCE_TYPES[rtype].scope == "global" else sorted(snapshot.regions)
+    for region in regions:
+        try:
+            found = snapshot.require_global(rtype) if region == "global" else snapshot.require(rtype, region)
+        except MissingData as missing:
+            yield region, missing
+            continue
+        yield region, sorted(found, key=lambda r: str(r.get("arn")))
+
+
+def _coverage_of(resource: dict[str, Any], rtype: str, entry: dict[str, Any],
+                 index_of: Callable[[str], AlarmIndex]) -> ResourceCoverage:
+    where = alarm_region(entry, resource)
+    try:
+        dimensions = dimension_values(resource, entry)
+        index = index_of(where)
+    except MissingData as missing:
+        return ResourceCoverage(rtype, entry, resource, where, error=missing.reason)
+    met: dict[str, list[str]] = {}
+    unmet: list[Requirement] = []
+    for requirement in entry["metrics"]:
+        found = met_by(requirement, dimensions, index)
+        if found is None:
+            unmet.append(requirement)
+        else:
+            met.update(found)
+    return ResourceCoverage(rtype, entry, resource, where, dimensions, met, unmet)

@@ -3,16 +3,15 @@ shop watched on its key metrics, and every alarm reaching a person when it fires
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 from opsctl.checks._alarm_requirements import (
-    AlarmIndex,
+    ResourceCoverage,
+    UncollectedType,
     describe,
-    dimension_values,
     load_required_alarms,
-    met_by,
     resource_name,
+    snapshot_coverage,
 )
 
 from opsctl.errors import MissingData, UsageError
@@ -22,56 +21,11 @@ from opsctl.resources import RESOURCE_TYPES
 
 ALARM = "cloudwatch.alarm"
 TOPIC = "sns.topic"
-#: CloudWatch keeps the metrics of global services (CloudFront, Route 53) in us-east-1.
-GLOBAL_METRICS_REGION = "us-east-1"
 
 
 # ----- cloudwatch.alarm_coverage ------------------------------------------------------------------
-class RegionAlarms:
-    """Alarm indexes per region, built on first use; a region whose alarms were not collected
-    raises the same MissingData every time it is asked for."""
-
-    def __init__(self, ctx: CheckContext):
-        self._ctx = ctx
-        self._indexes: dict[str, AlarmIndex | MissingData] = {}
-
-    def of(self, region: str) -> AlarmIndex:
-        if region not in self._indexes:
-            try:
-                self._indexes[region] = AlarmIndex.of(self._ctx.snapshot.require(ALARM, region))
-            except MissingData as missing:
-                self._indexes[region] = missing
-        found = self._indexes[region]
-        if isinstance(found, MissingData):
-            raise found
-        return found
-
-
 def error(message: str, resource_id: str, region: str) -> Outcome:
     return Outcome(Status.ERROR, message, resource_id=resource_id, region=region)
-
-
-def covered_resources(ctx: CheckContext, rtype: str) -> Iterator[tuple[str, list[dict[str, Any]] | MissingData]]:
-    """(region, resources of the type there) per audited region ("global" once for global types),
-    or (region, MissingData) where the type was not collected."""
-    regions = ["global"] if RESOURCE_TYPES[rtype].scope == "global" else sorted(ctx.snapshot.regions)
-    for region in regions:
-        try:
-            if region == "global":
-                found = ctx.snapshot.require_global(rtype)
-            else:
-                found = ctx.snapshot.require(rtype, region)
-        except MissingData as missing:
-            yield region, missing
-            continue
-        yield region, sorted(found, key=lambda r: str(r.get("arn")))
-
-
-def alarm_region(entry: dict[str, Any], resource: dict[str, Any]) -> str:
-    """Where the resource's alarms live: the entry's alarm_region, else the resource's own region
-    (us-east-1 for a global resource)."""
-    region = entry["alarm_region"] or resource.get("region") or "global"
-    return GLOBAL_METRICS_REGION if region == "global" else region
 
 
 def nor_list(phrases: list[str]) -> str:
@@ -79,29 +33,19 @@ def nor_list(phrases: list[str]) -> str:
     return ", nor on ".join(phrases)
 
 
-def coverage_of(resource: dict[str, Any], rtype: str, entry: dict[str, Any], alarms: RegionAlarms) -> Outcome:
-    subject = f"{entry['label']} {resource_name(resource, entry)}"
-    arn, region = str(resource.get("arn")), str(resource.get("region"))
-    where = alarm_region(entry, resource)
-    try:
-        dimensions = dimension_values(resource, entry)
-        index = alarms.of(where)
-    except MissingData as missing:
-        return error(f"Could not evaluate the alarm coverage of {subject}: {missing.reason}", arn, region)
-    met: dict[str, list[str]] = {}
-    missing_phrases = []
-    for requirement in entry["metrics"]:
-        found = met_by(requirement, dimensions, index)
-        if found is None:
-            missing_phrases.append(describe(requirement, entry["namespace"]))
-        else:
-            met.update(found)
-    evidence = {"resource_type": rtype, "namespace": entry["namespace"], "dimensions": dimensions,
-                "alarm_region": where, "alarms": met}
-    if missing_phrases:
+def coverage_outcome(item: ResourceCoverage) -> Outcome:
+    entry = item.entry
+    subject = f"{entry['label']} {resource_name(item.resource, entry)}"
+    arn, region = str(item.resource.get("arn")), str(item.resource.get("region"))
+    if item.error is not None:
+        return error(f"Could not evaluate the alarm coverage of {subject}: {item.error}", arn, region)
+    evidence = {"resource_type": item.rtype, "namespace": entry["namespace"], "dimensions": item.dimensions,
+                "alarm_region": item.alarm_region, "alarms": item.met}
+    if item.missing:
+        missing_phrases = [describe(requirement, entry["namespace"]) for requirement in item.missing]
         return Outcome(Status.FAIL, f"{subject} has no alarm on {nor_list(missing_phrases)}.",
                        {**evidence, "missing": missing_phrases}, resource_id=arn, region=region)
-    return Outcome(Status.PASS, f"{subject} has an alarm on every required metric ({', '.join(sorted(met))}).",
+    return Outcome(Status.PASS, f"{subject} has an alarm on every required metric ({', '.join(sorted(item.met))}).",
                    evidence, resource_id=arn, region=region)
 
 
@@ -112,23 +56,21 @@ def alarm_coverage(account: dict[str, Any], ctx: CheckContext):
 
     Account-wide: one finding per resource of every type in checks/data/required_alarms.yaml
     (plus the config's `extra_required`), and one ERROR per type and region whose resources or
-    alarms were not collected.
+    alarms were not collected. The judging itself (opsctl.checks._alarm_requirements) is shared
+    with `opsctl alarms plan`.
     """
     try:
         table = load_required_alarms(ctx.params["extra_required"])
     except UsageError as exc:
         yield error(f"Alarm coverage could not be evaluated: {exc}", str(account.get("arn")), "global")
         return
-    alarms = RegionAlarms(ctx)
-    for rtype, entry in table.items():
-        for region, found in covered_resources(ctx, rtype):
-            if isinstance(found, MissingData):
-                service = RESOURCE_TYPES[rtype].service
-                yield error(f"Could not evaluate the alarm coverage of {rtype} in {region}: {found.reason}",
-                            ctx.snapshot.account_arn(service, region), region)
-                continue
-            for resource in found:
-                yield coverage_of(resource, rtype, entry, alarms)
+    for item in snapshot_coverage(ctx.snapshot, table):
+        if isinstance(item, UncollectedType):
+            service = RESOURCE_TYPES[item.rtype].service
+            yield error(f"Could not evaluate the alarm coverage of {item.rtype} in {item.region}: {item.reason}",
+                        ctx.snapshot.account_arn(service, item.region), item.region)
+            continue
+        yield coverage_outcome(item)
 
 
 # ----- cloudwatch.alarm_has_action ----------------------------------------------------------------
