@@ -7,7 +7,7 @@ without click.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -103,17 +103,36 @@ def load_or_collect(snapshot_path: str | None, opts: AwsOptions, cfg: Config, pr
 
 
 def audit(snapshot: Snapshot, checks: list[CheckSpec], cfg: Config, metadata: dict[str, Any] | None = None,
-          prices: Any = None, selection: Selection | None = None) -> Result:
+          prices: Any = None, selection: Selection | None = None, spec: Any = None, scope: str = "all") -> Result:
+    """Evaluate, and attach the topology of the architecture spec (``spec``: an
+    opsctl.architecture.Spec; None: the config file's, else the built-in one). ``scope="spec"``
+    keeps only the findings about resources the spec binds (and the arch.* findings)."""
+    from dataclasses import replace
+
+    from opsctl.architecture import resolve_spec
+    from opsctl.topology import build_topology, in_scope
+
     sel = selection or Selection()
-    return evaluate(snapshot, checks, cfg.check_params, metadata, prices,
-                    pillars=sel.pillars or cfg.pillars, min_severity=sel.min_severity or cfg.min_severity)
+    arch_spec = spec or resolve_spec(None, cfg)
+    result = evaluate(snapshot, checks, cfg.check_params, metadata, prices,
+                      pillars=sel.pillars or cfg.pillars, min_severity=sel.min_severity or cfg.min_severity, spec=arch_spec)
+    prefix_lists = cfg.check_params.get("arch.edge_in_front_of_api", {}).get("cloudfront_prefix_list_ids", ())
+    result.topology = build_topology(snapshot, arch_spec, prefix_lists).to_dict()
+    result.metadata["spec"] = {"name": arch_spec.name, "source": arch_spec.source, "scope": scope}
+    if scope == "spec":
+        result = replace(result, findings=in_scope(result.findings, result.topology))
+    return result
 
 
-def exit_code(result: Result, fail_on: str, strict: bool) -> int:
-    """0 clean · 1 a FAIL at or above `fail_on` · 3 coverage gaps with `strict` (1 wins over 3)."""
+def exit_code(result: Result, fail_on: str, strict: bool, new_only: Collection[tuple[str, str]] | None = None) -> int:
+    """0 clean · 1 a FAIL at or above `fail_on` · 3 coverage gaps with `strict` (1 wins over 3).
+
+    WAIVED findings never fail a run. With `new_only` (--fail-on-new: the (check_id, resource_id)
+    keys of FAILs that were not FAIL in the baseline, opsctl.diff.new_failures) only those count."""
     if fail_on != "none":
         floor = Severity(fail_on).rank
-        if any(f.status is Status.FAIL and f.severity.rank >= floor for f in result.findings):
+        if any(f.status is Status.FAIL and f.severity.rank >= floor
+               and (new_only is None or (f.check_id, f.resource_id) in new_only) for f in result.findings):
             return EXIT_FINDINGS
     if strict and (result.coverage or any(f.status is Status.ERROR for f in result.findings)):
         return EXIT_INCOMPLETE

@@ -21,8 +21,8 @@ from opsctl.errors import OpsctlError
 
 EXIT_CODES_HELP = """\b
 Exit codes:
-  0  no FAIL at or above --fail-on
-  1  FAIL findings at or above --fail-on (default: high)
+  0  no FAIL at or above --fail-on (WAIVED findings never fail a run)
+  1  FAIL findings at or above --fail-on (default: high); with --fail-on-new, only new ones
   2  usage or configuration error (bad flag, config, snapshot, credentials)
   3  audit incomplete: coverage gaps or ERROR findings, with --strict
   4  internal error (a bug: please report it)"""
@@ -86,6 +86,42 @@ def selection_options(fn):
     return wrapper
 
 
+def render_options(fn):
+    """--sarif-location and --runbook-base-url, gathered into `render_opts` for the renderers."""
+
+    @click.option("--sarif-location", metavar="FILE[:LINE]",
+                  help="SARIF: the repository file (relative to its root) every result points at; "
+                       "default: the config file read (GitHub code scanning needs a file in the repository).")
+    @click.option("--runbook-base-url", metavar="URL", envvar="OPSCTL_RUNBOOK_BASE_URL", show_envvar=True,
+                  help="Prefix of runbook links in markdown, html, csv, junit and sarif, e.g. "
+                       "https://github.com/ORG/opsctl/blob/v0.1.0/ (default: runbooks/<check>.md).")
+    @functools.wraps(fn)
+    def wrapper(*args, sarif_location, runbook_base_url, **kwargs):
+        opts = {"runbook_base_url": runbook_base_url}
+        if sarif_location:
+            opts["sarif_location"] = sarif_location
+        kwargs["render_opts"] = opts
+        return fn(*args, **kwargs)
+
+    return wrapper
+
+
+def spec_options(fn):
+    """--spec FILE and --scope: which architecture spec the arch.* checks and the topology read."""
+
+    @click.option("--spec", "spec_path", type=click.Path(dir_okay=False), metavar="FILE",
+                  help="Architecture spec (YAML; docs/architecture-spec.md). Default: config `spec`, else the built-in "
+                       "3D e-commerce reference architecture.")
+    @click.option("--scope", type=click.Choice(["all", "spec"]), default="all", show_default=True,
+                  help="`spec`: report only findings about resources the architecture spec binds (and arch.* findings).")
+    @functools.wraps(fn)
+    def wrapper(*args, spec_path, scope, **kwargs):
+        kwargs["arch_opts"] = (spec_path, scope)
+        return fn(*args, **kwargs)
+
+    return wrapper
+
+
 def config_option(fn):
     return click.option("--config", "config_path", type=click.Path(dir_okay=False), metavar="FILE",
                         help="Config file (default: ./opsctl.yaml if present).")(fn)
@@ -134,8 +170,18 @@ def cli() -> None:
 @click.option("--show-pass", is_flag=True, help="List passing findings in the table too.")
 @click.option("--prices", "prices_path", type=click.Path(dir_okay=False), metavar="FILE",
               help="Price table overriding the built-in one (same YAML format), for savings figures.")
+@click.option("--waivers", "waivers_path", type=click.Path(dir_okay=False), metavar="FILE",
+              help="Waivers file (replaces the config's `waivers`): matching FAILs become WAIVED until they expire.")
+@click.option("--baseline", "baseline_path", type=click.Path(dir_okay=False), metavar="OLD.json",
+              help="An earlier JSON result: report what is new and resolved since (see `opsctl report diff`).")
+@click.option("--fail-on-new", is_flag=True,
+              help="With --baseline: exit 1 only for FAILs at or above --fail-on that were not FAIL in the baseline.")
+@click.option("--report-dir", type=click.Path(file_okay=False, writable=True), metavar="DIR",
+              help="Also write every report format to DIR/opsctl-report.<ext> (and, with --baseline, the diff).")
+@render_options
+@spec_options
 def audit(aws_opts, selection, config_path, snapshot_path, save_snapshot, fmt, output, fail_on, strict, show_pass,
-          prices_path) -> None:
+          prices_path, waivers_path, baseline_path, fail_on_new, report_dir, render_opts, arch_opts) -> None:
     """Audit the account against the check catalogue (read-only).
 
     Collects an inventory of the account (list/describe/get calls only — nothing is created,
@@ -149,8 +195,13 @@ def audit(aws_opts, selection, config_path, snapshot_path, save_snapshot, fmt, o
       opsctl audit --all-regions --pillar security --format json -o result.json
       opsctl audit --select 's3.*' --ignore s3.bucket_access_logging
       opsctl audit --snapshot snap.json --fail-on critical
+      opsctl audit --waivers waivers.yaml --report-dir reports/today
+      opsctl audit --baseline reports/yesterday/opsctl-report.json --fail-on-new
+      opsctl audit --spec my-architecture.yaml --scope spec
     """
     from opsctl import audit as core
+    from opsctl.architecture import resolve_spec
+    from opsctl.audit_followup import AuditFollowup
     from opsctl.config import load_config
     from opsctl.registry import load_builtin_checks
     from opsctl.snapshot import save_snapshot as write_snapshot
@@ -158,6 +209,8 @@ def audit(aws_opts, selection, config_path, snapshot_path, save_snapshot, fmt, o
     registry = load_builtin_checks()
     cfg = load_config(config_path, registry)
     checks = core.choose_checks(registry, cfg, selection)
+    followup = AuditFollowup.prepare(cfg, registry, waivers_path, baseline_path, fail_on_new)
+    arch_spec = resolve_spec(arch_opts[0], cfg)  # a bad spec stops here, before any AWS call
     if snapshot_path and (aws_opts.regions or aws_opts.all_regions or aws_opts.role_arn):
         raise OpsctlError("--snapshot evaluates a saved snapshot; drop --region/--all-regions/--role-arn")
     started = time.perf_counter()
@@ -166,17 +219,30 @@ def audit(aws_opts, selection, config_path, snapshot_path, save_snapshot, fmt, o
     if save_snapshot:
         write_snapshot(outcome.snapshot, save_snapshot)
     metadata = _run_metadata(outcome, snapshot_path)
+    if cfg.path:
+        metadata["config_file"] = _cwd_relative(cfg.path)
     prices = _load_prices(prices_path)
     metadata["prices"] = {"as_of": prices.as_of, "source": prices.source, "file": prices_path or "built-in"}
-    result = core.audit(outcome.snapshot, checks, cfg, metadata, prices, selection)
+    result = core.audit(outcome.snapshot, checks, cfg, metadata, prices, selection, spec=arch_spec, scope=arch_opts[1])
     result.metadata["duration_seconds"] = round(time.perf_counter() - started, 3)
-    _emit(result, fmt, output, show_pass)
+    result = followup.apply(result)
+    _emit(result, fmt, output, show_pass, **render_opts)
     if output or save_snapshot:
         _stderr_console().print(
             f"[dim]{'wrote ' + output if output else ''}{' · ' if output and save_snapshot else ''}"
             f"{'snapshot ' + save_snapshot if save_snapshot else ''}[/dim]", highlight=False)
-    code = core.exit_code(result, fail_on or cfg.fail_on or "high", strict)
+    followup.finish(result, report_dir, show_pass, **render_opts)
+    code = core.exit_code(result, fail_on or cfg.fail_on or "high", strict, followup.new_only(result))
     sys.exit(code)
+
+
+def _cwd_relative(path: str) -> str:
+    """`path` relative to the working directory when inside it (SARIF locations must be repo-relative)."""
+    try:
+        rel = os.path.relpath(os.path.abspath(path))
+    except ValueError:  # another drive (Windows)
+        return Path(path).as_posix()
+    return Path(path).as_posix() if rel.startswith("..") else Path(rel).as_posix()
 
 
 def _load_prices(path: str | None):
@@ -197,12 +263,12 @@ def _run_metadata(outcome, snapshot_path) -> dict[str, Any]:
     return meta
 
 
-def _emit(result, fmt: str, output: str | None, show_pass: bool) -> None:
+def _emit(result, fmt: str, output: str | None, show_pass: bool, **render_opts: Any) -> None:
     from opsctl.report import render
 
     color = fmt == "table" and _color_stdout() and not output
     width = max(100, min(200, shutil.get_terminal_size((160, 40)).columns)) if color else 160
-    text = render(result, fmt, color=color, width=width, show_pass=show_pass)
+    text = render(result, fmt, color=color, width=width, show_pass=show_pass, **render_opts)
     if output:
         try:
             Path(output).write_text(text, encoding="utf-8")
@@ -366,24 +432,39 @@ def sandbox() -> None:
 @click.option("--save-snapshot", type=click.Path(dir_okay=False, writable=True), metavar="FILE",
               help="Keep the sandbox snapshot, to re-audit offline with `audit --snapshot`.")
 @click.option("--show-pass", is_flag=True, help="List passing findings in the table too.")
-def sandbox_demo(fmt, output, save_snapshot, show_pass) -> None:
-    """Start the sandbox, seed it, audit it and print the result.
+@click.option("--report-dir", type=click.Path(file_okay=False, writable=True), metavar="DIR",
+              help="Also write every report format (and the shop's opsctl.yaml, which SARIF points at) to DIR.")
+@click.option("--no-apply", is_flag=True, help="Audit only: skip applying the dashboards and alarms.")
+def sandbox_demo(fmt, output, save_snapshot, show_pass, report_dir, no_apply) -> None:
+    """Start the sandbox, seed it, audit it, then keep its dashboards and alarms as code.
 
     The sandbox listens on a free loopback port only while the demo runs. The audit is the real
     one, over HTTP, exactly as against AWS, with the shop's own opsctl.yaml (its ALBs must span
-    three zones; `opsctl sandbox up` prints it). Exit code 0 unless something broke: the
-    sandbox's findings are deliberate.
+    three zones; `opsctl sandbox up` prints it). Then, unless --no-apply: `dashboards plan`,
+    `apply --yes` and `plan` again (no changes), and `alarms apply` for the alarms
+    cloudwatch.alarm_coverage found missing, with that check before and after. Exit code 0
+    unless something broke: the sandbox's findings are deliberate.
+
+    \b
+    Examples:
+      opsctl sandbox demo
+      opsctl sandbox demo --report-dir reports/demo      # what `make demo` runs
+      opsctl sandbox demo --no-apply --format json -o demo.json
     """
     from opsctl import audit as core
     from opsctl import sandbox as sb
+    from opsctl.audit_followup import AuditFollowup
     from opsctl.registry import load_builtin_checks
     from opsctl.snapshot import save_snapshot as write_snapshot
 
     err = _stderr_console()
+    render_opts: dict[str, Any] = {}
+    if report_dir:
+        render_opts["sarif_location"] = _demo_config_file(report_dir, sb.DEMO_CONFIG)
     with sb.running_server() as url:
         t0 = time.perf_counter()
         with err.status("seeding the sandbox account…"):
-            sb.seed(url)
+            env = sb.seed(url)
         err.print(f"[dim]sandbox at {url} seeded in {time.perf_counter() - t0:.1f}s[/dim]", highlight=False)
         os.environ.update(sb.environment(url))
         registry = load_builtin_checks()
@@ -397,11 +478,44 @@ def sandbox_demo(fmt, output, save_snapshot, show_pass) -> None:
             write_snapshot(outcome.snapshot, save_snapshot)
         prices = _load_prices(None)
         metadata = {**_run_metadata(outcome, None), "prices": {"as_of": prices.as_of, "source": prices.source, "file": "built-in"}}
+        if report_dir:
+            metadata["config_file"] = render_opts["sarif_location"]
         result = core.audit(outcome.snapshot, checks_, cfg, metadata, prices)
         result.metadata["duration_seconds"] = round(time.perf_counter() - started, 3)
         _emit(result, fmt, output, show_pass)
         err.print(f"[dim]audit: {outcome.calls} API calls, collected in {outcome.seconds:.2f}s, "
                   f"total {result.metadata['duration_seconds']:.2f}s[/dim]", highlight=False)
+        AuditFollowup().finish(result, report_dir, show_pass, **render_opts)
+        if no_apply:
+            return
+        _demo_as_code(outcome.snapshot, opts, cfg, tuple(env.outputs.get("topic_arns:us-east-1", [])[:1]))
+
+
+def _demo_config_file(report_dir: str, text: str) -> str:
+    """Write the shop's opsctl.yaml into the report directory; SARIF results point at it."""
+    path = Path(report_dir) / "opsctl.yaml"
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise OpsctlError(f"--report-dir: cannot write {path} ({exc.strerror or exc})") from None
+    return _cwd_relative(str(path))
+
+
+def _demo_as_code(snapshot, opts, cfg, topic_arns: tuple[str, ...]) -> None:
+    """The demo's second act: dashboards and alarms kept as code, on stderr beside the progress."""
+    from opsctl.alarms import workflow as alarms
+    from opsctl.dashboards import demo as dashboards_demo
+
+    say = functools.partial(click.echo, err=True)
+    say("")
+    say("── dashboards as code " + "─" * 58)
+    dashboards_demo(snapshot, echo=say)
+    say("")
+    say("── alarms as code " + "─" * 62)
+    say(f"$ opsctl alarms apply --yes{' --topic-arn ' + topic_arns[0] if topic_arns else ''}")
+    for line in alarms.demo(opts, cfg, topic_arns).lines():
+        say(f"  {line}")
 
 
 @sandbox.command("up")

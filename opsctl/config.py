@@ -55,7 +55,12 @@ class Config:
 #: called as ``function(path, node)`` with the section's YAML node (use ``err``/``scalar``/``str_list``
 #: below for errors that name file and line) and returns the parsed value, kept in
 #: ``Config.sections[key]``. A missing section is absent from ``Config.sections``.
-SECTIONS: dict[str, str] = {}
+SECTIONS: dict[str, str] = {
+    "waivers": "opsctl.waivers:parse_section",
+    "alarms": "opsctl.alarms.settings:parse_section",
+    "spec": "opsctl.architecture:parse_section",
+    "dashboards": "opsctl.dashboards.config:parse_section",
+}
 
 
 def _err(path: str, node: yaml.Node, what: str) -> UsageError:

@@ -14,6 +14,7 @@ from opsctl.errors import MissingData
 from opsctl.findings import PILLARS, Finding, Severity, Status
 from opsctl.registry import CheckContext, CheckSpec, Outcome
 from opsctl.resources import RESOURCE_TYPES
+from opsctl.scores import scores
 from opsctl.snapshot import CoverageGap, Snapshot
 
 RESULT_SCHEMA_VERSION = 1
@@ -29,6 +30,10 @@ class Result:
     regions: list[str]
     checks_run: list[str]
     metadata: dict[str, Any] = field(default_factory=dict)
+    #: the waivers applied to this result, each with status and matched count (opsctl.waivers)
+    waivers: list[dict[str, Any]] = field(default_factory=list)
+    #: the architecture as deployed (opsctl.topology.build_topology(...).to_dict()); None when not built
+    topology: dict[str, Any] | None = None
 
     def summary(self) -> dict[str, Any]:
         by_status = Counter(f.status.value for f in self.findings)
@@ -46,7 +51,17 @@ class Result:
             "coverage_gaps": len(self.coverage),
             "checks_run": len(self.checks_run),
             "savings": self.savings(),
+            "scores": scores(self.findings),
+            **self._tier_scores(),
         }
+
+    def _tier_scores(self) -> dict[str, Any]:
+        """``tier_scores`` beside the pillar scores, when the result carries a topology."""
+        if self.topology is None:
+            return {}
+        from opsctl.topology import tier_scores
+
+        return {"tier_scores": tier_scores(self.findings, self.topology)}
 
     def savings(self) -> dict[str, Any]:
         """Potential monthly savings of the FAIL findings that carry a figure: total, per pillar, per check.
@@ -99,6 +114,8 @@ class Result:
             "checks_run": self.checks_run,
             "findings": [f.to_dict() for f in self.findings],
             "coverage": [asdict(g) for g in self.coverage],
+            "waivers": list(self.waivers),
+            **({"topology": self.topology} if self.topology is not None else {}),
         }
 
     @classmethod
@@ -110,6 +127,8 @@ class Result:
             regions=list(d.get("regions", [])),
             checks_run=list(d.get("checks_run", [])),
             metadata=dict(d.get("metadata", {})),
+            waivers=list(d.get("waivers", [])),
+            topology=d.get("topology"),
         )
 
 
@@ -172,10 +191,12 @@ def _as_outcomes(value: Outcome | Iterable[Outcome] | None) -> list[Outcome]:
     return [o for o in value if o is not None]
 
 
-def run_check(spec: CheckSpec, snapshot: Snapshot, params: dict[str, Any] | None = None, prices: Any = None) -> list[Finding]:
-    """All findings of one check. Never raises: a failing check becomes ERROR findings."""
+def run_check(spec: CheckSpec, snapshot: Snapshot, params: dict[str, Any] | None = None, prices: Any = None,
+              arch_spec: Any = None) -> list[Finding]:
+    """All findings of one check. Never raises: a failing check becomes ERROR findings.
+    ``arch_spec`` is the architecture spec (opsctl.architecture.Spec) the arch.* checks read."""
     merged = {**spec.params, **(params or {})}
-    ctx = CheckContext(snapshot=snapshot, params=merged, prices=prices)
+    ctx = CheckContext(snapshot=snapshot, params=merged, prices=prices, spec=arch_spec)
     rtype = RESOURCE_TYPES[spec.resource_type]
     findings: list[Finding] = []
 
@@ -209,19 +230,21 @@ def evaluate(
     prices: Any = None,
     pillars: Iterable[str] = (),
     min_severity: str | None = None,
+    spec: Any = None,
 ) -> Result:
     """Run the given checks over the snapshot; findings sorted deterministically.
 
     ``pillars``/``min_severity`` filter the findings of checks whose pillar and severity are per
-    finding (``per_finding``); the other checks were already chosen by them."""
+    finding (``per_finding``); the other checks were already chosen by them. ``spec`` is the
+    architecture spec (opsctl.architecture.Spec) for the arch.* checks; None means the built-in one."""
     started = time.perf_counter()
     params = params or {}
     wanted = set(pillars)
     floor = Severity(min_severity).rank if min_severity else -1
     findings: list[Finding] = []
-    for spec in checks:
-        for f in run_check(spec, snapshot, params.get(spec.id), prices):
-            if spec.per_finding and ((wanted and f.pillar not in wanted) or f.severity.rank < floor):
+    for check in checks:
+        for f in run_check(check, snapshot, params.get(check.id), prices, spec):
+            if check.per_finding and ((wanted and f.pillar not in wanted) or f.severity.rank < floor):
                 continue
             findings.append(f)
     findings.sort(key=Finding.sort_key)

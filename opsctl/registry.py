@@ -70,6 +70,8 @@ class CheckContext:
     params: dict[str, Any]
     #: The price table (opsctl.pricing.PriceTable) for savings figures; None when not loaded.
     prices: Any = None
+    #: The architecture spec (opsctl.architecture.Spec) the arch.* checks read; None: the built-in one.
+    spec: Any = None
 
     @staticmethod
     def need(resource: dict[str, Any], key: str) -> Any:

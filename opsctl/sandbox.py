@@ -143,11 +143,28 @@ def seed(endpoint: str, only: tuple[str, ...] | None = None) -> SeedEnv:
 #: The shop's own standards, as a team would write them in opsctl.yaml. The demo audits with it,
 #: which also shows per-check parameters at work: AWS will not create an ALB in fewer than two
 #: zones, but this platform promises three, so the two-zone internal ALB fails.
+#: Its `spec` extends the reference architecture with the shop's domain and the eu-west-1
+#: failover API the Route 53 SECONDARY records point at — never deployed, so arch.tier_present
+#: and arch.dns_to_edge fail, as they would for a real shop whose failover region was forgotten.
 DEMO_CONFIG = """\
 # opsctl.yaml of the 3D shop (the sandbox demo uses it)
 checks:
   elb.alb_multi_az:
     min_azs: 3          # every tier runs across three availability zones
+spec:                   # the shop's architecture: the reference one, with its domain and eu-west-1 failover API
+  extends: default
+  name: 3D shop
+  tiers:
+    dns:
+      kind: dns
+      select: {tags: {tier: dns}}
+      params: {domain: shop.example.com}
+    api-failover:
+      kind: load_balancer
+      description: the eu-west-1 API that Route 53 fails over to
+      select: {names: ["shop-api*"], regions: [eu-west-1]}
+  flows:
+    - {from: dns, to: api-failover}
 """
 
 

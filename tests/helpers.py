@@ -32,9 +32,9 @@ def snapshot(resources: dict[str, list[dict[str, Any]]] | None = None, *, covera
                     collected=collected, coverage=list(coverage))
 
 
-def run(check_id: str, snap: Snapshot, **params: Any) -> list[Finding]:
+def run(check_id: str, snap: Snapshot, arch_spec: Any = None, **params: Any) -> list[Finding]:
     spec = load_builtin_checks()[check_id]
-    return run_check(spec, snap, params or None)
+    return run_check(spec, snap, params or None, arch_spec=arch_spec)
 
 
 def statuses(findings: list[Finding]) -> list[str]:
@@ -54,13 +54,16 @@ class Case:
     message_contains: str | None = None
     coverage: list[CoverageGap] = field(default_factory=list)
     regions: tuple[str, ...] = (REGION,)
+    #: the architecture spec (opsctl.architecture.Spec) for arch.* checks; None: the built-in one
+    spec: Any = None
 
     @property
     def id(self) -> str:
         return f"{self.check_id}:{self.name}"
 
     def check(self) -> list[Finding]:
-        findings = run(self.check_id, snapshot(self.resources, coverage=self.coverage, regions=self.regions), **self.params)
+        findings = run(self.check_id, snapshot(self.resources, coverage=self.coverage, regions=self.regions), self.spec,
+                       **self.params)
         got = statuses(findings)
         assert got == self.expect, f"{self.id}: expected {self.expect}, got {got}: {[f.message for f in findings]}"
         if self.message_contains:

@@ -12,7 +12,7 @@ import importlib
 import click
 
 #: opsctl.commands.<name> modules, registered in this order.
-MODULES: list[str] = []
+MODULES: list[str] = ["report", "report_diff", "alarms", "dashboards", "topology"]
 
 
 def register(cli: click.Group) -> None:

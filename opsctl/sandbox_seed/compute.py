@@ -17,6 +17,9 @@ Well configured
 
 Deliberate defects (each makes a check FAIL)
 - `shop-alb` is open to the whole internet and not restricted to CloudFront (arch.edge_in_front_of_api)
+- Auto Scaling group `shop-reindex-asg` (tier compute; min 0, desired 0, scaled by a nightly
+  schedule) is attached to no target group, so no load balancer of the spec reaches it
+  (arch.compute_behind_lb). Empty, so it adds no instance to the other checks.
 - security groups `shop-bastion-sg` (22 from 0.0.0.0/0) and `legacy-reporting-db-sg` (3306 from
   0.0.0.0/0)
 - launch template `shop-worker-legacy-lt` without IMDSv2, used by `shop-worker-asg`
@@ -176,7 +179,13 @@ def _auto_scaling_groups(env: Any, subnets: list[str], templates: dict[str, str]
         AutoScalingGroupName="shop-worker-asg", LaunchTemplate={"LaunchTemplateId": templates["worker"], "Version": "$Default"},
         MinSize=1, MaxSize=1, DesiredCapacity=1, VPCZoneIdentifier=subnets[0], HealthCheckType="EC2",
         TargetGroupARNs=[tgs["worker"]], Tags=_asg_tags(env, "shop-worker-asg"))
-    return ["shop-web-asg", "shop-worker-asg"]
+    # Defect for arch.compute_behind_lb: a search re-indexing group launched outside the ALB.
+    asg.create_auto_scaling_group(
+        AutoScalingGroupName="shop-reindex-asg", LaunchTemplate={"LaunchTemplateId": templates["web"], "Version": "$Default"},
+        MinSize=0, MaxSize=2, DesiredCapacity=0, VPCZoneIdentifier=",".join(subnets), Tags=_asg_tags(env, "shop-reindex-asg"))
+    asg.put_scheduled_update_group_action(AutoScalingGroupName="shop-reindex-asg", ScheduledActionName="nightly-reindex",
+                                          Recurrence="0 2 * * *", MinSize=0, MaxSize=2, DesiredCapacity=1)
+    return ["shop-web-asg", "shop-worker-asg", "shop-reindex-asg"]
 
 
 def _group_instances(env: Any, names: list[str]) -> dict[str, list[str]]:

@@ -41,15 +41,32 @@ def fails_by_check(findings):
     return out
 
 
-def test_sandbox_demo_fails_every_check(tmp_path):
+def test_sandbox_demo_fails_every_check_writes_reports_and_applies_as_code(tmp_path):
+    """What `make demo` runs: every check FAILs somewhere, every format is written, the dashboards
+    plan is empty after apply, and the alarms opsctl applies turn alarm coverage into passes."""
     out = tmp_path / "demo.json"
-    proc = run_opsctl(["sandbox", "demo", "--format", "json", "-o", str(out)], cwd=tmp_path)
+    proc = run_opsctl(["sandbox", "demo", "--format", "json", "-o", str(out), "--report-dir", "reports/demo"], cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
     data = json.loads(out.read_text())
     jsonschema.validate(data, SCHEMA)
     statuses = fails_by_check(data["findings"])
     without_fail = sorted(cid for cid in load_builtin_checks() if "FAIL" not in statuses.get(cid, set()))
     assert not without_fail, f"the sandbox must seed a defect for every check; no FAIL for {without_fail}"
+
+    reports = tmp_path / "reports" / "demo"
+    for ext in ("txt", "json", "md", "html", "sarif", "xml", "csv"):
+        path = reports / f"opsctl-report.{ext}"
+        assert path.stat().st_size > 0 and f"wrote reports/demo/opsctl-report.{ext}" in proc.stderr
+    sarif = json.loads((reports / "opsctl-report.sarif").read_text())
+    uris = {loc["physicalLocation"]["artifactLocation"]["uri"] for r in sarif["runs"][0]["results"] for loc in r["locations"]}
+    assert uris == {"reports/demo/opsctl.yaml"} and (reports / "opsctl.yaml").is_file()
+
+    as_code = proc.stderr[proc.stderr.index("dashboards as code"):]
+    assert "6 to create" in as_code and "created opsctl-overview" in as_code
+    assert "No changes: the dashboards match the templates." in as_code
+    coverage = next(line for line in as_code.splitlines() if "cloudwatch.alarm_coverage: before" in line)
+    before, after = coverage.split("after")
+    assert "FAIL" in before and "FAIL" not in after and "PASS" in after
 
 
 def test_audit_via_endpoint_then_offline(seeded_sandbox, tmp_path):

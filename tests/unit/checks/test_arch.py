@@ -1,0 +1,163 @@
+"""Cases for the architecture conformance checks (checks/arch.py) on the fixture shop of arch_fixtures."""
+
+from __future__ import annotations
+
+from opsctl.architecture import parse_spec
+from opsctl.snapshot import CoverageGap
+from tests.helpers import Case
+from tests.unit.checks.arch_fixtures import ALB_DNS, CLOUDFRONT_PL, alias, cname, first, rule, sg, world
+from tests.unit.checks.arch_fixtures import changed as c
+
+SPEC_BY_NAME = parse_spec("""
+version: 1
+name: named shop
+tiers:
+  api: {kind: load_balancer, select: {names: ["shop-*"]}}
+  web: {kind: compute, select: {names: ["shop-web-*"]}}
+  search: {kind: nosql_db, select: {arns: ["arn:aws:dynamodb:*:*:table/search-*"]}}
+""", "named.yaml")
+SPEC_DOMAIN = parse_spec("""
+extends: default
+tiers:
+  dns:
+    kind: dns
+    select: {tags: {tier: dns}}
+    params: {domain: shop.example.com, records: [shop.example.com, www.shop.example.com]}
+""", "domain.yaml")
+
+CF_GAP = CoverageGap("cloudfront", "global", "ListDistributions", "AccessDenied", "denied", "cloudfront.distribution", "")
+TABLE_GAP = CoverageGap("dynamodb", "us-east-1", "ListTables", "AccessDenied", "denied", "dynamodb.table", "")
+
+
+def _drop(rtype):
+    return lambda r: r.update({rtype: []})
+
+
+def _zone_records(*records):
+    return lambda r: first(r, "route53.hosted_zone")["records"].extend(records)
+
+
+def _set(rtype, **fields):
+    return lambda r: first(r, rtype).update(fields)
+
+
+def _groups(*groups):
+    def edit(r):
+        r["ec2.security_group"] = [g for g in r["ec2.security_group"] if g["id"] not in {x["id"] for x in groups}] + list(groups)
+    return edit
+
+
+def _no_tags(rtype):
+    def edit(r):
+        first(r, rtype).pop("tags")
+        first(r, rtype)["errors"] = {"tags": "tagging:GetResources failed with AccessDenied"}
+    return edit
+
+
+PUBLIC_READ = {"Sid": "Public", "Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::shop-assets/*"}
+
+CASES = [
+    # arch.tier_present
+    Case("arch.tier_present", "every tier deployed", world(), ["PASS"], message_contains="matches deployed resources"),
+    Case("arch.tier_present", "no load balancer", c(_drop("elbv2.load_balancer")), ["FAIL"],
+         message_contains="load_balancer (load_balancer)"),
+    Case("arch.tier_present", "two tiers missing", c(lambda r: (_drop("lambda.function")(r), _drop("dynamodb.table")(r))),
+         ["FAIL"], message_contains="2 tier(s)"),
+    Case("arch.tier_present", "a table listing failed: ERROR, never a guess", c(_drop("dynamodb.table")), ["ERROR"],
+         coverage=[TABLE_GAP]),
+    Case("arch.tier_present", "a missing tier is FAIL even when another could not be seen",
+         c(lambda r: (_drop("dynamodb.table")(r), _drop("lambda.function")(r))), ["FAIL"], coverage=[TABLE_GAP],
+         message_contains="functions (functions)"),
+    Case("arch.tier_present", "tags unread: cannot say the tier is missing", c(_no_tags("lambda.function")), ["ERROR"]),
+    Case("arch.tier_present", "a spec binding by names and ARNs", world(), ["FAIL"], spec=SPEC_BY_NAME,
+         message_contains="search (nosql_db)"),
+    # arch.assets_via_cdn
+    Case("arch.assets_via_cdn", "origin with OAC-only policy", world(), ["PASS"]),
+    Case("arch.assets_via_cdn", "public read too", c(lambda r: first(r, "s3.bucket")["policy"]["Statement"].append(PUBLIC_READ)),
+         ["FAIL"], message_contains="everyone (Principal *)"),
+    Case("arch.assets_via_cdn", "not an origin", c(lambda r: first(r, "cloudfront.distribution")["origins"].pop(0)), ["FAIL"],
+         message_contains="not an origin"),
+    Case("arch.assets_via_cdn", "no policy at all", c(_set("s3.bucket", policy=None)), ["FAIL"],
+         message_contains="grants CloudFront no read access"),
+    Case("arch.assets_via_cdn", "public ACL", c(_set("s3.bucket", acl_grants=[
+        {"grantee_uri": "http://acs.amazonaws.com/groups/global/AllUsers", "grantee_type": "Group", "permission": "READ"}])),
+         ["FAIL"], message_contains="ACL grants READ to AllUsers"),
+    Case("arch.assets_via_cdn", "origin of a distribution outside the spec",
+         c(lambda r: first(r, "cloudfront.distribution").update(tags={"tier": "legacy"})), ["FAIL"],
+         message_contains="outside the spec"),
+    Case("arch.assets_via_cdn", "a bucket outside the assets tier: no finding", c(_set("s3.bucket", tags={"tier": "logs"})), []),
+    Case("arch.assets_via_cdn", "policy unread", c(lambda r: (first(r, "s3.bucket").pop("policy"),
+                                                               first(r, "s3.bucket").update(errors={"policy": "denied"}))),
+         ["ERROR"]),
+    Case("arch.assets_via_cdn", "distributions not listed", world(), ["ERROR"], coverage=[CF_GAP]),
+    # arch.edge_in_front_of_api
+    Case("arch.edge_in_front_of_api", "origin admitting only the CloudFront prefix list", world(), ["PASS"]),
+    Case("arch.edge_in_front_of_api", "open to the world", c(_groups(sg("sg-alb", rule(443, cidr="0.0.0.0/0"), tier="load_balancer"))),
+         ["FAIL"], message_contains="sg-alb admits the whole internet on port 443"),
+    Case("arch.edge_in_front_of_api", "not behind the distribution",
+         c(lambda r: first(r, "cloudfront.distribution")["origins"].pop(1)), ["FAIL"], message_contains="not an origin"),
+    Case("arch.edge_in_front_of_api", "prefix list not the configured one", world(), ["FAIL"],
+         params={"cloudfront_prefix_list_ids": ["pl-other"]}, message_contains=f"admits {CLOUDFRONT_PL}"),
+    Case("arch.edge_in_front_of_api", "a regional WAF instead", c(lambda r: (
+        _groups(sg("sg-alb", rule(443, cidr="0.0.0.0/0"), tier="load_balancer"))(r),
+        r["wafv2.web_acl"].append({"id": "2", "name": "api-waf", "scope": "REGIONAL", "region": "us-east-1", "tags": {},
+                                   "arn": "arn:aws:wafv2:us-east-1:123456789012:regional/webacl/api-waf/2",
+                                   "associated_resources": [first(r, "elbv2.load_balancer")["arn"]]}))), ["PASS"],
+         message_contains="regional WAF web ACL(s) api-waf"),
+    Case("arch.edge_in_front_of_api", "regional web ACL whose associations are unknown: ERROR", c(lambda r: (
+        _groups(sg("sg-alb", rule(443, cidr="0.0.0.0/0"), tier="load_balancer"))(r),
+        r["wafv2.web_acl"].append({"id": "2", "name": "api-waf", "scope": "REGIONAL", "region": "us-east-1", "tags": {},
+                                   "arn": "arn:aws:wafv2:us-east-1:123456789012:regional/webacl/api-waf/2"}))), ["ERROR"]),
+    Case("arch.edge_in_front_of_api", "internal load balancer: no finding", c(_set("elbv2.load_balancer", scheme="internal")), []),
+    Case("arch.edge_in_front_of_api", "security group not in the snapshot: ERROR",
+         c(_set("elbv2.load_balancer", security_groups=["sg-gone"])), ["ERROR"]),
+    # arch.dns_to_edge
+    Case("arch.dns_to_edge", "aliases to the distribution and the load balancer", world(), ["PASS"]),
+    Case("arch.dns_to_edge", "a CNAME to the load balancer counts", c(lambda r: first(r, "route53.hosted_zone").update(
+        records=[alias("shop.example.com", "d111111abcdef8.cloudfront.net."), cname("api.shop.example.com", ALB_DNS)])), ["PASS"]),
+    Case("arch.dns_to_edge", "dangling failover record", c(_zone_records(
+        cname("api.shop.example.com", "shop-api-1.eu-west-1.elb.amazonaws.com", "api-euw1"))), ["FAIL"],
+         message_contains="api.shop.example.com (api-euw1) points to shop-api-1.eu-west-1.elb.amazonaws.com"),
+    Case("arch.dns_to_edge", "address record", c(_zone_records(
+        {"name": "legacy.shop.example.com", "type": "A", "values": ["203.0.113.10"], "alias_target_dns": None})), ["FAIL"],
+         message_contains="address record (203.0.113.10)"),
+    Case("arch.dns_to_edge", "the domain's records only (records parameter)", c(_zone_records(
+        cname("status.shop.example.com", "status.s3-website-us-east-1.amazonaws.com"))), ["PASS"], spec=SPEC_DOMAIN),
+    Case("arch.dns_to_edge", "the domain has no record", c(lambda r: first(r, "route53.hosted_zone").update(
+        records=[alias("www.shop.example.com", "d111111abcdef8.cloudfront.net")])), ["FAIL"], spec=SPEC_DOMAIN,
+         message_contains="shop.example.com has no A, AAAA or CNAME record"),
+    Case("arch.dns_to_edge", "private zone: no finding", c(_set("route53.hosted_zone", private=True)), []),
+    Case("arch.dns_to_edge", "distributions not listed and a record unexplained: ERROR", c(lambda r: None), ["ERROR"],
+         coverage=[CF_GAP]),
+    Case("arch.dns_to_edge", "records unread", c(lambda r: (first(r, "route53.hosted_zone").pop("records"),
+                                                            first(r, "route53.hosted_zone").update(errors={"records": "denied"}))),
+         ["ERROR"]),
+    # arch.compute_behind_lb
+    Case("arch.compute_behind_lb", "attached to the ALB's target group", world(), ["PASS"]),
+    Case("arch.compute_behind_lb", "no target group", c(_set("autoscaling.group", target_group_arns=[])), ["FAIL"],
+         message_contains="attached to no target group"),
+    Case("arch.compute_behind_lb", "target group of a load balancer outside the spec",
+         c(lambda r: first(r, "elbv2.load_balancer").update(tags={"tier": "legacy"})), ["FAIL"],
+         message_contains="shop-web-tg, which no load balancer"),
+    Case("arch.compute_behind_lb", "a spec binding by names", world(), ["PASS"], spec=SPEC_BY_NAME),
+    Case("arch.compute_behind_lb", "attachments unread",
+         c(lambda r: (first(r, "autoscaling.group").pop("target_group_arns"),
+                      first(r, "autoscaling.group").update(errors={"target_group_arns": "denied"}))), ["ERROR"]),
+    # arch.data_tier_private
+    Case("arch.data_tier_private", "private, admitting the app tier only", world(), ["PASS"]),
+    Case("arch.data_tier_private", "publicly accessible", c(_set("rds.db_instance", publicly_accessible=True)), ["FAIL"],
+         message_contains="publicly accessible"),
+    Case("arch.data_tier_private", "a VPC range", c(_groups(sg("sg-db", rule(5432, group="sg-app"), rule(5432, cidr="10.0.0.0/16"),
+                                                              tier="relational_db"))), ["FAIL"],
+         message_contains="sg-db admits 10.0.0.0/16 on port 5432"),
+    Case("arch.data_tier_private", "the bastion's group", c(lambda r: (
+        _groups(sg("sg-db", rule(5432, group="sg-bastion"), tier="relational_db"))(r),
+        r["ec2.security_group"].append(sg("sg-bastion", rule(22, cidr="0.0.0.0/0"), tier="ops")))), ["FAIL"],
+         message_contains="security group sg-bastion, not of the compute tier"),
+    Case("arch.data_tier_private", "the world", c(_groups(sg("sg-db", rule(3306, cidr="0.0.0.0/0"), tier="relational_db"))), ["FAIL"],
+         message_contains="the whole internet"),
+    Case("arch.data_tier_private", "a database outside the tier: no finding", c(_set("rds.db_instance", tags={})), []),
+    Case("arch.data_tier_private", "security groups unread",
+         c(lambda r: (first(r, "rds.db_instance").pop("vpc_security_group_ids"),
+                      first(r, "rds.db_instance").update(errors={"vpc_security_group_ids": "denied"}))), ["ERROR"]),
+]
