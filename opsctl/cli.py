@@ -149,6 +149,9 @@ def cli() -> None:
       opsctl audit --region us-east-1          audit your account (read-only)
       opsctl checks list                       what is checked
       opsctl explain s3.bucket_not_public      why a check matters and how to fix it
+      opsctl audit --report-dir reports/today  every report format at once (md, html, sarif, …)
+      opsctl dashboards plan                   the CloudWatch dashboards opsctl would create or update
+      opsctl topology                          the deployed architecture, as a Mermaid diagram
     """
 
 
