@@ -322,14 +322,9 @@ def parse_spec_node(node: yaml.Node | None, path: str) -> Spec:
 
 
 def parse_spec(text: str, path: str) -> Spec:
-    try:
-        root = yaml.compose(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = f":{mark.line + 1}" if mark else ""
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise UsageError(f"{path}{line}: not valid YAML ({problem})") from None
-    return parse_spec_node(root, path)
+    from opsctl.config import compose_yaml
+
+    return parse_spec_node(compose_yaml(text, path), path)
 
 
 def load_spec(path: str | Path) -> Spec:

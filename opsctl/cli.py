@@ -18,6 +18,7 @@ import click
 
 from opsctl import __version__
 from opsctl.errors import OpsctlError
+from opsctl.output import write_or_echo
 
 EXIT_CODES_HELP = """\b
 Exit codes:
@@ -271,14 +272,7 @@ def _emit(result, fmt: str, output: str | None, show_pass: bool, **render_opts: 
 
     color = fmt == "table" and _color_stdout() and not output
     width = max(100, min(200, shutil.get_terminal_size((160, 40)).columns)) if color else 160
-    text = render(result, fmt, color=color, width=width, show_pass=show_pass, **render_opts)
-    if output:
-        try:
-            Path(output).write_text(text, encoding="utf-8")
-        except OSError as exc:
-            raise OpsctlError(f"-o/--output: cannot write {output} ({exc.strerror or exc})") from None
-    else:
-        click.echo(text, nl=False)
+    write_or_echo(render(result, fmt, color=color, width=width, show_pass=show_pass, **render_opts), output)
 
 
 class _progress:

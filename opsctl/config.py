@@ -127,15 +127,21 @@ def _check_params(path: str, node: yaml.Node, registry: dict[str, Any]) -> dict[
     return out
 
 
-def parse_config(text: str, path: str, registry: dict[str, Any]) -> Config:
-    """Parse and validate config text. `registry` (id -> CheckSpec) validates check ids and params."""
+def compose_yaml(text: str, path: str) -> yaml.Node | None:
+    """The YAML node tree of `text` (line numbers kept for later errors); bad YAML is a UsageError
+    naming `path:line`. The config file, the architecture spec and waivers parse through it."""
     try:
-        root = yaml.compose(text)
+        return yaml.compose(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = f":{mark.line + 1}" if mark else ""
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         raise UsageError(f"{path}{line}: not valid YAML ({problem})") from None
+
+
+def parse_config(text: str, path: str, registry: dict[str, Any]) -> Config:
+    """Parse and validate config text. `registry` (id -> CheckSpec) validates check ids and params."""
+    root = compose_yaml(text, path)
     cfg = Config(path=path)
     if root is None:
         return cfg

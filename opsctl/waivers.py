@@ -71,13 +71,9 @@ def _err(path: str, node: yaml.Node, what: str) -> UsageError:
 
 
 def _compose(text: str, path: str) -> yaml.Node | None:
-    try:
-        return yaml.compose(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = f":{mark.line + 1}" if mark else ""
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise UsageError(f"{path}{line}: not valid YAML ({problem})") from None
+    from opsctl.config import compose_yaml
+
+    return compose_yaml(text, path)
 
 
 def parse_waivers(text: str, path: str) -> list[Waiver]:

@@ -11,6 +11,7 @@ import sys
 
 import click
 
+from opsctl.output import write_or_echo
 from opsctl.report import formats
 
 FORMAT_HELP = ("table (terminal), json (the result itself, re-serialised), markdown (GitHub job summary), html "
@@ -57,9 +58,7 @@ def render_command(result_file, fmt, output, sarif_location, runbook_base_url, s
       opsctl report render result.json --format junit -o opsctl-junit.xml
       opsctl report render result.json --format csv -o findings.csv
     """
-    from pathlib import Path
 
-    from opsctl.errors import UsageError
     from opsctl.report import render
     from opsctl.report.load import load_result_file
 
@@ -72,14 +71,7 @@ def render_command(result_file, fmt, output, sarif_location, runbook_base_url, s
         import shutil
 
         options["width"] = max(100, min(200, shutil.get_terminal_size((160, 40)).columns))
-    text = render(result, fmt, **options)
-    if output:
-        try:
-            Path(output).write_text(text, encoding="utf-8")
-        except OSError as exc:
-            raise UsageError(f"-o/--output: cannot write {output} ({exc.strerror or exc})") from None
-    else:
-        click.echo(text, nl=False)
+    write_or_echo(render(result, fmt, **options), output)
 
 
 def register(cli: click.Group) -> None:

@@ -12,6 +12,7 @@ import sys
 
 import click
 
+from opsctl.output import write_or_echo
 from opsctl.report.diff_report import DIFF_FORMATS
 
 
@@ -44,22 +45,13 @@ def diff_command(old, new, fmt, output, hide_unchanged) -> None:
       opsctl report diff old.json new.json --format markdown >> "$GITHUB_STEP_SUMMARY"
       opsctl report diff old.json new.json --format json | jq '.counts'
     """
-    from pathlib import Path
 
     from opsctl.diff import diff_results, load_result
-    from opsctl.errors import UsageError
     from opsctl.report.diff_report import render_diff
 
     diff = diff_results(load_result(old, "OLD.json"), load_result(new, "NEW.json"))
     color = fmt == "table" and not output and "NO_COLOR" not in os.environ and sys.stdout.isatty()
-    text = render_diff(diff, fmt, color=color, show_unchanged=not hide_unchanged)
-    if output:
-        try:
-            Path(output).write_text(text, encoding="utf-8")
-        except OSError as exc:
-            raise UsageError(f"-o/--output: cannot write {output} ({exc.strerror or exc})") from None
-    else:
-        click.echo(text, nl=False)
+    write_or_echo(render_diff(diff, fmt, color=color, show_unchanged=not hide_unchanged), output)
 
 
 def register(cli: click.Group) -> None:

@@ -12,6 +12,7 @@ from pathlib import Path
 import click
 
 from opsctl.cli import aws_options, config_option
+from opsctl.output import write_or_echo
 
 TOPOLOGY_FORMATS = ("mermaid", "json", "svg")
 
@@ -64,13 +65,7 @@ def topology_command(aws_opts, config_path, spec_path, fmt, snapshot_path, resul
         text = render_svg(result.topology, result.findings)
     else:
         text = render_mermaid(result.topology, result.findings)
-    if output:
-        try:
-            Path(output).write_text(text, encoding="utf-8")
-        except OSError as exc:
-            raise OpsctlError(f"-o/--output: cannot write {output} ({exc.strerror or exc})") from None
-    else:
-        click.echo(text, nl=False)
+    write_or_echo(text, output)
 
 
 def _read_result(path: str) -> dict:
