@@ -183,6 +183,22 @@ def _section_handler(cfg: Config, path: str, key: str, target: str):
     return handle
 
 
+def mapping_entries(path: str, node: yaml.Node, section: str, keys: tuple[str, ...]):
+    """Yield (key, key_node, value_node) of a section that must be a mapping of `keys`, each at most
+    once; anything else is a UsageError naming file and line."""
+    if not isinstance(node, yaml.MappingNode):
+        raise _err(path, node, f"{section} must be a mapping with keys {', '.join(keys)}")
+    seen: set[str] = set()
+    for key_node, value_node in node.value:
+        key = _scalar(path, key_node, section)
+        if key not in keys:
+            raise _err(path, key_node, f"{section}: unknown key {key!r} (known keys: {', '.join(keys)})")
+        if key in seen:
+            raise _err(path, key_node, f"{section}: key {key!r} appears twice")
+        seen.add(key)
+        yield key, key_node, value_node
+
+
 # Public names for section parsers in other modules.
 err = _err
 scalar = _scalar

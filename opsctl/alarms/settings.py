@@ -23,7 +23,7 @@ from typing import Any
 
 import yaml
 
-from opsctl.config import err, scalar, str_list
+from opsctl.config import err, mapping_entries, scalar, str_list
 from opsctl.errors import UsageError
 
 DEFAULT_PREFIX = "opsctl-"
@@ -73,15 +73,8 @@ class AlarmSettings:
 # ----- the config section ------------------------------------------------------------------------
 def parse_section(path: str, node: yaml.Node) -> AlarmSettings:
     """Parse `alarms:`; every error names the file and line (exit 2)."""
-    if not isinstance(node, yaml.MappingNode):
-        raise err(path, node, f"alarms must be a mapping with keys {', '.join(SECTION_KEYS)}")
     values: dict[str, Any] = {}
-    for key_node, value_node in node.value:
-        key = scalar(path, key_node, "alarms")
-        if key not in SECTION_KEYS:
-            raise err(path, key_node, f"alarms: unknown key {key!r} (known keys: {', '.join(SECTION_KEYS)})")
-        if key in values:
-            raise err(path, key_node, f"alarms: key {key!r} appears twice")
+    for key, _key_node, value_node in mapping_entries(path, node, "alarms", SECTION_KEYS):
         if key == "prefix":
             value = scalar(path, value_node, "alarms.prefix")
             if not isinstance(value, str) or not PREFIX_RE.match(value) or len(value) > MAX_PREFIX_LENGTH:

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import yaml
 
-from opsctl.config import err, scalar
+from opsctl.config import err, mapping_entries, scalar
 
 DEFAULT_PREFIX = "opsctl-"
 DEFAULT_PER_RESOURCE_LIMIT = 20
@@ -41,15 +41,8 @@ _KEYS = ("prefix", "region", "templates_dir", "max_widgets_per_resource_list")
 
 def parse_section(path: str, node: yaml.Node) -> DashboardsConfig:
     """Parse `dashboards:`; every error names the file and line (exit 2)."""
-    if not isinstance(node, yaml.MappingNode):
-        raise err(path, node, f"dashboards must be a mapping with keys {', '.join(_KEYS)}")
     values: dict[str, object] = {}
-    for key_node, value_node in node.value:
-        key = scalar(path, key_node, "dashboards")
-        if key not in _KEYS:
-            raise err(path, key_node, f"dashboards: unknown key {key!r} (known keys: {', '.join(_KEYS)})")
-        if key in values:
-            raise err(path, key_node, f"dashboards: key {key!r} appears twice")
+    for key, _key_node, value_node in mapping_entries(path, node, "dashboards", _KEYS):
         value = scalar(path, value_node, f"dashboards.{key}")
         if key == "prefix":
             if not isinstance(value, str) or not value or not NAME_RE.match(value) or len(value) > 64:
