@@ -23,6 +23,7 @@ from opsctl.topology import (
     judged_records,
     norm_dns,
     record_target,
+    regional_waf,
     s3_origin_bucket,
 )
 
@@ -142,7 +143,9 @@ def edge_in_front_of_api(lb: dict[str, Any], ctx: CheckContext):
 
     PASS when the load balancer is an origin of a distribution of the edge tier and its security
     groups admit only a managed prefix list (CloudFront's origin-facing list; narrow it with
-    ``cloudfront_prefix_list_ids``), or when a regional WAF web ACL is associated with it.
+    ``cloudfront_prefix_list_ids``), or when a regional WAF web ACL is associated with it. FAIL
+    otherwise; ERROR when that could be decided only by regional web ACLs whose associations were
+    not read (ListResourcesForWebACL failed, or the region's web ACLs were not listed).
     Internal load balancers are not reachable from the internet: no finding.
     """
     tiers = _tiers(ctx, "load_balancer", lb["arn"])
@@ -157,19 +160,12 @@ def edge_in_front_of_api(lb: dict[str, Any], ctx: CheckContext):
     if origin_of and restricted:
         return PASS(f"Load balancer {name} is an origin of distribution(s) {_names(origin_of)} and admits only the CloudFront "
                     "prefix list.", tier=tiers[0].name, distributions=origin_of)
-    try:
-        acls = [a for a in ctx.snapshot.require("wafv2.web_acl", lb.get("region", "")) if a.get("scope") == "REGIONAL"]
-        waf_unknown: str | None = None
-    except MissingData as missing:
-        acls, waf_unknown = [], missing.reason
-    protecting = sorted(a.get("name") for a in acls if lb["arn"] in (a.get("associated_resources") or []))
+    protecting, waf_unknown = regional_waf(ctx.snapshot, lb)
     if protecting:
         return PASS(f"Load balancer {name} is protected by regional WAF web ACL(s) {_names(protecting)}.",
                     tier=tiers[0].name, web_acls=protecting)
-    unread = [a.get("name") for a in acls if "associated_resources" not in a]
-    if waf_unknown or unread:
-        raise MissingData(waf_unknown or f"which resources regional web ACL(s) {_names(unread)} protect was not collected, "
-                          f"so a regional WAF on {name} cannot be ruled out")
+    if waf_unknown:
+        raise MissingData(f"{waf_unknown}, so a regional WAF on {name} cannot be ruled out")
     reasons = ([] if origin_of else ["it is not an origin of any distribution of the edge tier"]) + ([] if restricted else problems)
     return FAIL(f"Internet-facing load balancer {name} can be reached around the edge and has no regional WAF web ACL: "
                 f"{'; '.join(reasons)}.", tier=tiers[0].name, distributions=origin_of, problems=reasons)

@@ -22,11 +22,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from opsctl.architecture import Binding, Spec, Tier, bind
+from opsctl.errors import MissingData
 from opsctl.findings import Finding, Status
 from opsctl.scores import SEVERITY_WEIGHTS
 
 INTERNET = "internet"
 WORLD = ("0.0.0.0/0", "::/0")
+#: Field of a REGIONAL wafv2.web_acl: ARNs of the load balancers it protects (ListResourcesForWebACL).
+WAF_LOAD_BALANCERS = "associated_load_balancer_arns"
 _S3_REST = re.compile(r"^(?P<bucket>.+?)\.s3(?:[.-](?:dualstack\.)?[a-z0-9-]+)?\.amazonaws\.com(?:\.cn)?$")
 _S3_WEBSITE = re.compile(r"^(?P<bucket>.+?)\.s3-website[.-][a-z0-9-]+\.amazonaws\.com(?:\.cn)?$")
 _READ_ACTIONS = ("s3:getobject", "s3:get*", "s3:*", "*")
@@ -133,6 +136,29 @@ def cloudfront_restricted(groups: list[dict[str, Any]], prefix_list_ids: Iterabl
         problems.append("its security groups admit nothing (not even CloudFront)")
     problems = list(dict.fromkeys(problems))  # a rule with IPv4 and IPv6 ranges reads once
     return not problems, problems
+
+
+def regional_waf(snapshot: Any, lb: dict[str, Any]) -> tuple[list[str], str | None]:
+    """Regional WAF web ACLs associated with a load balancer: (their names, why it is unknown).
+
+    The reason is None when every REGIONAL web ACL of the load balancer's region was listed and
+    its associations read (the ACL field WAF_LOAD_BALANCERS, opsctl/collect/wafv2.py). A load
+    balancer has at most one web ACL, so a match is enough even when other ACLs were not read.
+    """
+    try:
+        acls = [a for a in snapshot.require("wafv2.web_acl", lb.get("region", "")) if a.get("scope") == "REGIONAL"]
+    except MissingData as missing:
+        return [], missing.reason
+    protecting = sorted(a.get("name", "") for a in acls
+                        if WAF_LOAD_BALANCERS not in (a.get("errors") or {}) and lb.get("arn") in (a.get(WAF_LOAD_BALANCERS) or []))
+    if protecting:
+        return protecting, None
+    for acl in sorted(acls, key=lambda a: str(a.get("name"))):
+        why = (acl.get("errors") or {}).get(WAF_LOAD_BALANCERS)
+        if why or WAF_LOAD_BALANCERS not in acl:
+            return [], (f"which load balancers regional web ACL {acl.get('name')} protects was not collected "
+                        f"({why or 'no ' + WAF_LOAD_BALANCERS + ' field'})")
+    return [], None
 
 
 def open_to_world(groups: list[dict[str, Any]]) -> list[str]:
@@ -352,7 +378,7 @@ def _edge_edges(topo: Topology, snapshot: Any, spec: Spec, binding: Binding, pre
             for dist in snapshot.of_type("cloudfront.distribution"):
                 if dist.get("web_acl_id") and dist.get("web_acl_id") in (acl.get("arn"), acl.get("id")):
                     topo.edge(aid, topo.node(dist, "cloudfront.distribution"), "protects", True)
-            for lb_arn in acl.get("associated_resources") or []:
+            for lb_arn in acl.get(WAF_LOAD_BALANCERS) or []:
                 lb = next((x for x in snapshot.of_type("elbv2.load_balancer") if x.get("arn") == lb_arn), None)
                 if lb:
                     topo.edge(aid, topo.node(lb, "elbv2.load_balancer"), "protects", True)
@@ -375,9 +401,15 @@ def _lb_edges(topo: Topology, snapshot: Any, spec: Spec, binding: Binding, prefi
                 groups = _groups(snapshot, lb.get("region"), lb.get("security_groups") or [])
                 world = open_to_world(groups)
                 if world:
+                    ok, reason = (False, "open to the internet around the edge: " + "; ".join(world)) if fronted else (None, "")
+                    if fronted:  # judged as arch.edge_in_front_of_api: a regional WAF makes the path fine
+                        protecting, unknown = regional_waf(snapshot, lb)
+                        if protecting:
+                            ok, reason = True, "filtered by regional WAF web ACL(s) " + ", ".join(protecting)
+                        elif unknown:
+                            ok, reason = None, f"{reason}; {unknown}"
                     topo.edge(topo.node(None, "external", node_id=INTERNET, label="Internet"), lid, "ingress",
-                              False if fronted else None, "0.0.0.0/0",
-                              "open to the internet around the edge: " + "; ".join(world) if fronted else "")
+                              ok, "0.0.0.0/0", reason)
             for tg in tgs:
                 if lb.get("arn") not in (tg.get("load_balancer_arns") or []):
                     continue

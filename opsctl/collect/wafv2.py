@@ -9,9 +9,13 @@ Two collectors produce `wafv2.web_acl`:
   means they are collected even when us-east-1 is not among the audited regions, and the
   snapshot records the "global" listing as collected — or as a gap — on its own.
 
-ListWebACLs has no botocore paginator; it is walked with NextMarker. The web ACLs' associated
-resources are not collected (ListResourcesForWebACL; CloudFront distributions name their web
-ACL themselves, see cloudfront.distribution.web_acl_id).
+ListWebACLs has no botocore paginator; it is walked with NextMarker. Which application load
+balancers a REGIONAL web ACL protects comes from ListResourcesForWebACL, one call per regional web
+ACL (not GetWebACLForResource per load balancer: accounts have few web ACLs and more load
+balancers, and a region without regional web ACLs then costs no call at all). CloudFront
+distributions name their web ACL themselves (cloudfront.distribution.web_acl_id), so CLOUDFRONT
+web ACLs make no such call. Other protected resource types (API Gateway, AppSync, Cognito, App
+Runner, Verified Access, Amplify) are not collected.
 
 Resource type `wafv2.web_acl` (region: the region, or "global" for scope CLOUDFRONT):
 
@@ -24,6 +28,9 @@ Resource type `wafv2.web_acl` (region: the region, or "global" for scope CLOUDFR
 - rate_based_rule_count — number of rate-based rules
 - logging_enabled — a logging configuration exists (WAFNonexistentItemException → False)
 - logging_destinations — its destination ARNs, [] when logging is off
+- associated_load_balancer_arns — REGIONAL web ACLs only: sorted ARNs of the application load
+  balancers the web ACL is associated with ([] when none). When ListResourcesForWebACL fails, the
+  field is absent and `errors` names the call, so a check never rules out a regional WAF unseen.
 """
 
 from __future__ import annotations
@@ -35,6 +42,8 @@ from opsctl.collect.runner import CollectContext, collector
 
 WEB_ACL = "wafv2.web_acl"
 PAGE_LIMIT = 100  # the API's maximum
+#: Field of a REGIONAL web ACL: the application load balancers it protects (ListResourcesForWebACL).
+ASSOCIATED_LBS = "associated_load_balancer_arns"
 
 
 def acl_fields(resp: dict[str, Any]) -> dict[str, Any]:
@@ -75,7 +84,16 @@ def _fill_tags(ctx: CollectContext, acl: dict[str, Any], region: str) -> None:
              extract=lambda r: {t["Key"]: t.get("Value", "") for t in (r.get("TagInfoForResource") or {}).get("TagList") or []})
 
 
-DETAILS: tuple[Callable[[CollectContext, dict[str, Any], str], None], ...] = (_fill_acl, _fill_logging, _fill_tags)
+def _fill_load_balancers(ctx: CollectContext, acl: dict[str, Any], region: str) -> None:
+    if acl["scope"] != "REGIONAL":  # CloudFront distributions name their web ACL (web_acl_id)
+        return
+    ctx.fill(acl, ASSOCIATED_LBS, "wafv2", region, "list_resources_for_web_acl",
+             {"WebACLArn": acl["arn"], "ResourceType": "APPLICATION_LOAD_BALANCER"},
+             extract=lambda r: sorted(r.get("ResourceArns") or []))
+
+
+DETAILS: tuple[Callable[[CollectContext, dict[str, Any], str], None], ...] = (
+    _fill_acl, _fill_logging, _fill_tags, _fill_load_balancers)
 
 
 def _collect(ctx: CollectContext, region: str, scope: str) -> dict[str, list[dict[str, Any]]]:

@@ -12,6 +12,10 @@ Well configured
   logs on; target group `shop-web-tg` with a /health check
 - Auto Scaling group `shop-web-asg`: 3 AZs, min 2, ELB health checks, target tracking, desired
   well under max
+- regional WAF web ACL `shop-internal-api` (tier waf; AWS common rule set) associated with
+  `shop-internal-alb`, defence in depth for the internal API. moto lacks ListResourcesForWebACL;
+  the sandbox serves it (moto_patches). It does not protect `shop-alb`, which still FAILs
+  arch.edge_in_front_of_api (an internal load balancer gets no finding there).
 - bastion instance requiring IMDSv2, with an Elastic IP; an encrypted gp3 data volume
 - EBS encryption by default on in us-east-1
 
@@ -161,6 +165,23 @@ def _internal_alb(env: Any, elb: Any, subnets: list[str], sg: dict[str, str], tg
     return arn
 
 
+def _regional_web_acl(env: Any, lb_arn: str) -> str:
+    """A REGIONAL web ACL with the AWS common rule set, associated with the internal ALB."""
+    name = "shop-internal-api"
+
+    def visibility(metric: str) -> dict[str, Any]:
+        return {"SampledRequestsEnabled": True, "CloudWatchMetricsEnabled": True, "MetricName": metric}
+
+    rule = {"Name": "common", "Priority": 0, "OverrideAction": {"None": {}}, "VisibilityConfig": visibility("common"),
+            "Statement": {"ManagedRuleGroupStatement": {"VendorName": "AWS", "Name": "AWSManagedRulesCommonRuleSet"}}}
+    waf = env.client("wafv2", env.region)
+    acl = waf.create_web_acl(Name=name, Scope="REGIONAL", DefaultAction={"Allow": {}}, Rules=[rule],
+                             Description="Defence in depth for the internal API", VisibilityConfig=visibility(name),
+                             Tags=env.tags("waf", name))["Summary"]
+    waf.associate_web_acl(WebACLArn=acl["ARN"], ResourceArn=lb_arn)
+    return acl["ARN"]
+
+
 def _asg_tags(env: Any, name: str) -> list[dict[str, Any]]:
     return [{**t, "PropagateAtLaunch": True, "ResourceId": name, "ResourceType": "auto-scaling-group"}
             for t in env.tags("compute", name)]
@@ -245,7 +266,8 @@ def seed(env: Any) -> None:
     templates = _launch_templates(env, ec2, sg)
     tgs = _target_groups(env, elb, vpc)
     alb = _public_alb(env, elb, public, sg, tgs)
-    _internal_alb(env, elb, private[:2], sg, tgs)
+    internal_alb = _internal_alb(env, elb, private[:2], sg, tgs)
+    internal_waf = _regional_web_acl(env, internal_alb)
     asg_names = _auto_scaling_groups(env, private, templates, tgs)
     group_instances = _group_instances(env, asg_names)
     _enforce_template_imds(ec2, group_instances["shop-web-asg"])
@@ -258,6 +280,8 @@ def seed(env: Any) -> None:
     env.outputs[f"alb_arn:{region}"] = alb["arn"]
     env.outputs[f"alb_dns:{region}"] = alb["dns"]
     env.outputs[f"alb_sg:{region}"] = sg["alb"]
+    env.outputs[f"internal_alb_arn:{region}"] = internal_alb
+    env.outputs[f"regional_waf_arn:{region}"] = internal_waf
     env.outputs[f"app_sg:{region}"] = sg["app"]
     env.outputs[f"db_sg:{region}"] = sg["db"]
     env.outputs[f"asg_names:{region}"] = asg_names

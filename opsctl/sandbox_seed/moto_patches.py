@@ -21,6 +21,9 @@ moto is as it was.
    the primary region only and are deliberately tight — like the held-back quotas of a young
    account — so the seeded shop sits near its limits there (FAIL) and well inside them in
    eu-west-1, where GetServiceQuota answers NoSuchResource and the default applies (PASS).
+4. WAFv2 ListResourcesForWebACL, which moto lacks. moto keeps each web ACL's associations (it
+   answers GetWebACLForResource from them), so the patch serves the list from the same data,
+   filtered by ResourceType (default APPLICATION_LOAD_BALANCER, as in AWS).
 """
 
 from __future__ import annotations
@@ -64,6 +67,7 @@ def apply() -> None:
             _patch_support()
             _patch_trustedadvisor_endpoint()
             _patch_service_quotas()
+            _patch_wafv2()
 
 
 def revert() -> None:
@@ -455,3 +459,33 @@ def _patch_service_quotas() -> None:
     _set(ServiceQuotasBackend, "get_service_quota", get_service_quota)
     _set(ServiceQuotasBackend, "get_aws_default_service_quota", get_aws_default_service_quota)
     _set(ServiceQuotasResponse, "get_aws_default_service_quota", respond_default)
+
+
+# ===== 4. WAFv2 ListResourcesForWebACL ===========================================================
+
+#: ResourceType → what the ARNs of that type contain.
+_WAF_RESOURCE_ARNS = {
+    "APPLICATION_LOAD_BALANCER": ":loadbalancer/app/",
+    "API_GATEWAY": ":apigateway:",
+    "APPSYNC": ":appsync:",
+    "COGNITO_USER_POOL": ":cognito-idp:",
+    "APP_RUNNER_SERVICE": ":apprunner:",
+    "VERIFIED_ACCESS_INSTANCE": ":verified-access-instance/",
+    "AMPLIFY": ":amplify:",
+}
+
+
+def _patch_wafv2() -> None:
+    from moto.wafv2.exceptions import WAFNonexistentItemException
+    from moto.wafv2.responses import WAFV2Response
+
+    def list_resources_for_web_acl(self: Any) -> Any:
+        body = json.loads(self.body)
+        acl = self.wafv2_backend.wacls.get(body.get("WebACLArn"))
+        if acl is None:
+            raise WAFNonexistentItemException
+        marker = _WAF_RESOURCE_ARNS.get(body.get("ResourceType") or "APPLICATION_LOAD_BALANCER")
+        arns = [arn for arn in acl.associated_resources if marker and marker in arn]
+        return 200, {"Content-Type": "application/json"}, json.dumps({"ResourceArns": arns})
+
+    _set(WAFV2Response, "list_resources_for_web_acl", list_resources_for_web_acl)

@@ -152,7 +152,7 @@ def test_distribution_failures(collect_services: Any, moto_aws: Any) -> None:
     assert [g.operation for g in snap.listing_gaps("cloudfront.distribution")] == ["ListDistributions"]
 
 
-def test_web_acls_both_scopes(collect_services: Any) -> None:
+def test_web_acls_both_scopes(collect_services: Any, waf_listing: Any) -> None:
     edge = _web_acl("shop-edge", "CLOUDFRONT", rules=[MANAGED_RULE, RATE_RULE])
     api = _web_acl("shop-api", "REGIONAL")
     eu = _web_acl("shop-api-eu", "REGIONAL", region="eu-west-1")
@@ -172,6 +172,7 @@ def test_web_acls_both_scopes(collect_services: Any) -> None:
     }
     assert (got["shop-api"]["scope"], got["shop-api"]["region"], got["shop-api"]["arn"]) == ("REGIONAL", "us-east-1", api["ARN"])
     assert (got["shop-api"]["default_action"], got["shop-api"]["logging_enabled"], got["shop-api"]["logging_destinations"]) == ("block", False, [])
+    assert got["shop-api"][LBS] == [] and LBS not in got["shop-edge"]
     assert (got["shop-api-eu"]["region"], got["shop-api-eu"]["arn"]) == ("eu-west-1", eu["ARN"])
     assert snap.collected["wafv2.web_acl"] == ["eu-west-1", "global", "us-east-1"]
     assert not snap.coverage
@@ -212,3 +213,101 @@ def test_origin_normalisation_of_aws_shapes() -> None:
     assert (oai["kind"], oai["s3_oac_id"], oai["s3_oai"]) == ("s3", "", "origin-access-identity/cloudfront/E1OAIEXAMPLE")
     assert (website["kind"], website["origin_protocol_policy"], website["origin_ssl_protocols"]) == ("custom", "http-only", [])
     assert (vpc["kind"], vpc["origin_protocol_policy"]) == ("vpc", None)
+
+
+# ----- which load balancers a regional web ACL protects (ListResourcesForWebACL) --------------
+LBS = "associated_load_balancer_arns"
+
+
+@pytest.fixture
+def waf_listing() -> Any:
+    """moto lacks ListResourcesForWebACL: the sandbox's patch serves it from moto's associations."""
+    from opsctl.sandbox_seed import moto_patches
+
+    with moto_patches.patched():
+        yield
+
+
+def _albs(*names: str, region: str = "us-east-1") -> dict[str, str]:
+    ec2 = boto3.client("ec2", region_name=region)
+    vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
+    subnets = [ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.0.{i}.0/24", AvailabilityZone=f"{region}{az}")["Subnet"]["SubnetId"]
+               for i, az in enumerate("ab")]
+    sg = ec2.create_security_group(GroupName="alb", Description="alb", VpcId=vpc)["GroupId"]
+    ec2.authorize_security_group_ingress(GroupId=sg, IpPermissions=[
+        {"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}])
+    elb = boto3.client("elbv2", region_name=region)
+    return {n: elb.create_load_balancer(Name=n, Subnets=subnets, SecurityGroups=[sg], Scheme="internet-facing",
+                                        Tags=[{"Key": "tier", "Value": "load_balancer"}])["LoadBalancers"][0]["LoadBalancerArn"]
+            for n in names}
+
+
+def _calls(aws: Any, operation: str) -> list[dict[str, Any]]:
+    calls: list[dict[str, Any]] = []
+    aws.session.events.register(f"provide-client-params.wafv2.{operation}", lambda params, **_: calls.append(dict(params)))
+    return calls
+
+
+def test_regional_web_acls_name_their_load_balancers(collect_services: Any, moto_aws: Any, waf_listing: Any) -> None:
+    albs = _albs("api", "admin")
+    api = _web_acl("shop-api", "REGIONAL")
+    _web_acl("spare", "REGIONAL")
+    _web_acl("shop-edge", "CLOUDFRONT")
+    boto3.client("wafv2", region_name="us-east-1").associate_web_acl(WebACLArn=api["ARN"], ResourceArn=albs["api"])
+    calls = _calls(moto_aws, "ListResourcesForWebACL")
+
+    snap = collect_services(["wafv2"], regions=["us-east-1", "eu-west-1"])
+    got = {a["name"]: a for a in snap.resources["wafv2.web_acl"]}
+    assert got["shop-api"][LBS] == [albs["api"]]
+    assert got["spare"][LBS] == []
+    assert LBS not in got["shop-edge"]  # CloudFront ACLs: distributions name theirs (web_acl_id)
+    assert not snap.coverage
+    # One call per regional web ACL, none for the CloudFront one nor for eu-west-1, which has no regional ACL.
+    assert sorted(c["WebACLArn"] for c in calls) == sorted([api["ARN"], got["spare"]["arn"]])
+    assert {c["ResourceType"] for c in calls} == {"APPLICATION_LOAD_BALANCER"}
+
+
+def test_load_balancer_associations_denied_is_a_gap(collect_services: Any, moto_aws: Any, waf_listing: Any) -> None:
+    albs = _albs("api")
+    api = _web_acl("shop-api", "REGIONAL")
+    boto3.client("wafv2", region_name="us-east-1").associate_web_acl(WebACLArn=api["ARN"], ResourceArn=albs["api"])
+    _fail_on(moto_aws, "wafv2", "us-east-1", "ListResourcesForWebACL")
+    snap = collect_services(["wafv2"])
+    [acl] = [a for a in snap.resources["wafv2.web_acl"] if a["scope"] == "REGIONAL"]
+    assert LBS not in acl and set(acl["errors"]) == {LBS}
+    assert "wafv2:ListResourcesForWebACL in us-east-1" in acl["errors"][LBS] and "AccessDenied" in acl["errors"][LBS]
+    assert (acl["rule_count"], acl["tags"]) == (0, {"tier": "waf"})  # the other details are unaffected
+    assert snap.collected["wafv2.web_acl"] == ["global", "us-east-1"]  # the listing itself succeeded
+    assert [(g.operation, g.error_code, g.resource_id) for g in snap.coverage] == [("ListResourcesForWebACL", "AccessDenied", api["ARN"])]
+
+
+def test_unimplemented_association_listing_is_a_gap(collect_services: Any) -> None:
+    """Plain moto has no ListResourcesForWebACL: recorded as a gap, never read as "protects nothing"."""
+    _web_acl("shop-api", "REGIONAL")
+    snap = collect_services(["wafv2"])
+    [acl] = snap.resources["wafv2.web_acl"]
+    assert LBS not in acl and "ListResourcesForWebACL" in acl["errors"][LBS]
+    assert [(g.operation, g.error_code) for g in snap.coverage] == [("ListResourcesForWebACL", "NotImplemented")]
+
+
+@pytest.mark.parametrize("deny, expect", [
+    (False, {"api": "PASS", "admin": "FAIL"}),
+    (True, {"api": "ERROR", "admin": "ERROR"}),
+])
+def test_edge_check_reads_the_collected_associations(collect_services: Any, moto_aws: Any, waf_listing: Any,
+                                                     deny: bool, expect: dict[str, str]) -> None:
+    """Collected for real, judged by arch.edge_in_front_of_api: both load balancers are open to the world."""
+    from tests.helpers import run
+
+    albs = _albs("api", "admin")
+    api = _web_acl("shop-api", "REGIONAL")
+    boto3.client("wafv2", region_name="us-east-1").associate_web_acl(WebACLArn=api["ARN"], ResourceArn=albs["api"])
+    if deny:
+        _fail_on(moto_aws, "wafv2", "us-east-1", "ListResourcesForWebACL")
+    snap = collect_services(["ec2", "elbv2", "wafv2", "cloudfront"])
+    findings = {f.resource_id: f for f in run("arch.edge_in_front_of_api", snap)}
+    assert {name: findings[arn].status.value for name, arn in albs.items()} == expect
+    if deny:
+        assert all("wafv2:ListResourcesForWebACL" in f.message for f in findings.values())
+    else:
+        assert "regional WAF web ACL(s) shop-api" in findings[albs["api"]].message

@@ -12,7 +12,7 @@ from opsctl.collect.runner import collect
 from opsctl.engine import evaluate
 from opsctl.registry import load_builtin_checks
 
-SERVICES = ["ec2", "elbv2", "autoscaling"]
+SERVICES = ["ec2", "elbv2", "autoscaling", "wafv2"]
 CHECK_PREFIXES = ("ec2.", "elb.", "autoscaling.")
 #: Checks of this slice implemented elsewhere (cost), not expected to be seeded by this tier yet.
 OTHER_SLICES = {"elb.alb_idle", "ec2.volume_unattached", "ec2.volume_gp2", "ec2.eip_unassociated", "ec2.snapshot_old",
@@ -49,6 +49,17 @@ def test_public_alb_is_open_to_the_internet(seeded):
     alb_sg = next(g for g in snap.of_type("ec2.security_group") if g["id"] == env.outputs[f"alb_sg:{env.region}"])
     assert {r["from_port"] for r in alb_sg["ingress"] if "0.0.0.0/0" in r["cidr_ipv4"]} == {80, 443}
     assert all(not r["prefix_list_ids"] for r in alb_sg["ingress"])
+
+
+def test_regional_waf_protects_the_internal_alb_only(seeded):
+    """Collected through ListResourcesForWebACL (served by the sandbox's moto patch)."""
+    env, snap = seeded
+    region = env.region
+    [acl] = [a for a in snap.of_type("wafv2.web_acl") if a["scope"] == "REGIONAL"]
+    assert (acl["arn"], acl["region"], acl["tags"]["tier"]) == (env.outputs[f"regional_waf_arn:{region}"], region, "waf")
+    assert acl["associated_load_balancer_arns"] == [env.outputs[f"internal_alb_arn:{region}"]]
+    assert env.outputs[f"alb_arn:{region}"] not in acl["associated_load_balancer_arns"]
+    assert not [g for g in snap.coverage if g.service == "wafv2"]
 
 
 def test_every_check_fails_somewhere_and_passes_somewhere(seeded):

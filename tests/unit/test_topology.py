@@ -63,6 +63,27 @@ def test_broken_edges_and_missing_tiers():
     assert next(t for t in topo["tiers"] if t["name"] == "functions")["present"] is False
 
 
+def _ingress(w, **snapshot_args):
+    topo = build_topology(snapshot(w, **snapshot_args), default_spec()).to_dict()
+    [edge] = [e for e in topo["edges"] if e["from"] == "internet" and e["to"] == ALB_ARN]
+    return edge
+
+
+@pytest.mark.parametrize("field, ok, reason", [
+    ({"associated_load_balancer_arns": [ALB_ARN]}, True, "filtered by regional WAF web ACL(s) api-waf"),
+    ({"associated_load_balancer_arns": []}, False, "open to the internet around the edge"),
+    ({"errors": {"associated_load_balancer_arns": "wafv2:ListResourcesForWebACL failed"}}, None,
+     "wafv2:ListResourcesForWebACL failed"),
+])
+def test_open_load_balancer_behind_a_regional_waf(field, ok, reason):
+    """The ingress edge is judged as arch.edge_in_front_of_api judges the load balancer."""
+    w = broken_world()
+    w["wafv2.web_acl"].append({"id": "2", "name": "api-waf", "scope": "REGIONAL", "region": "us-east-1", "tags": {},
+                               "arn": "arn:aws:wafv2:us-east-1:123456789012:regional/webacl/api-waf/2", **field})
+    edge = _ingress(w)
+    assert edge["ok"] is ok and reason in edge["reason"]
+
+
 def test_public_database_is_an_open_edge():
     w = world()
     w["rds.db_instance"][0]["publicly_accessible"] = True

@@ -5,7 +5,17 @@ from __future__ import annotations
 from opsctl.architecture import parse_spec
 from opsctl.snapshot import CoverageGap
 from tests.helpers import Case
-from tests.unit.checks.arch_fixtures import ALB_DNS, CLOUDFRONT_PL, alias, cname, first, rule, sg, world
+from tests.unit.checks.arch_fixtures import (
+    ALB_ARN,
+    ALB_DNS,
+    CLOUDFRONT_PL,
+    alias,
+    cname,
+    first,
+    rule,
+    sg,
+    world,
+)
 from tests.unit.checks.arch_fixtures import changed as c
 
 SPEC_BY_NAME = parse_spec("""
@@ -27,6 +37,8 @@ tiers:
 
 CF_GAP = CoverageGap("cloudfront", "global", "ListDistributions", "AccessDenied", "denied", "cloudfront.distribution", "")
 TABLE_GAP = CoverageGap("dynamodb", "us-east-1", "ListTables", "AccessDenied", "denied", "dynamodb.table", "")
+WAF_GAP = CoverageGap("wafv2", "us-east-1", "ListWebACLs", "AccessDenied", "denied", "wafv2.web_acl", "")
+WAF_LBS = "associated_load_balancer_arns"
 
 
 def _drop(rtype):
@@ -51,6 +63,25 @@ def _no_tags(rtype):
     def edit(r):
         first(r, rtype).pop("tags")
         first(r, rtype)["errors"] = {"tags": "tagging:GetResources failed with AccessDenied"}
+    return edit
+
+
+def _regional_acl(name, lb_arns):
+    """A REGIONAL web ACL protecting `lb_arns`; None: ListResourcesForWebACL failed; ...: never collected."""
+    acl = {"id": name, "name": name, "scope": "REGIONAL", "region": "us-east-1", "tags": {},
+           "arn": f"arn:aws:wafv2:us-east-1:123456789012:regional/webacl/{name}/1"}
+    if lb_arns is None:
+        acl["errors"] = {WAF_LBS: f"wafv2:ListResourcesForWebACL in us-east-1 for {acl['arn']} failed with AccessDenied: no"}
+    elif lb_arns is not ...:
+        acl[WAF_LBS] = lb_arns
+    return acl
+
+
+def _open_alb_with_acls(*acls):
+    """The ALB open to the world, and these regional web ACLs next to the fixture's CloudFront one."""
+    def edit(r):
+        _groups(sg("sg-alb", rule(443, cidr="0.0.0.0/0"), tier="load_balancer"))(r)
+        r["wafv2.web_acl"].extend(acls)
     return edit
 
 
@@ -98,16 +129,25 @@ CASES = [
          c(lambda r: first(r, "cloudfront.distribution")["origins"].pop(1)), ["FAIL"], message_contains="not an origin"),
     Case("arch.edge_in_front_of_api", "prefix list not the configured one", world(), ["FAIL"],
          params={"cloudfront_prefix_list_ids": ["pl-other"]}, message_contains=f"admits {CLOUDFRONT_PL}"),
-    Case("arch.edge_in_front_of_api", "a regional WAF instead", c(lambda r: (
-        _groups(sg("sg-alb", rule(443, cidr="0.0.0.0/0"), tier="load_balancer"))(r),
-        r["wafv2.web_acl"].append({"id": "2", "name": "api-waf", "scope": "REGIONAL", "region": "us-east-1", "tags": {},
-                                   "arn": "arn:aws:wafv2:us-east-1:123456789012:regional/webacl/api-waf/2",
-                                   "associated_resources": [first(r, "elbv2.load_balancer")["arn"]]}))), ["PASS"],
+    Case("arch.edge_in_front_of_api", "open to the world but behind a regional WAF", c(_open_alb_with_acls(
+        _regional_acl("other-waf", []), _regional_acl("api-waf", [ALB_ARN]))), ["PASS"],
          message_contains="regional WAF web ACL(s) api-waf"),
-    Case("arch.edge_in_front_of_api", "regional web ACL whose associations are unknown: ERROR", c(lambda r: (
-        _groups(sg("sg-alb", rule(443, cidr="0.0.0.0/0"), tier="load_balancer"))(r),
-        r["wafv2.web_acl"].append({"id": "2", "name": "api-waf", "scope": "REGIONAL", "region": "us-east-1", "tags": {},
-                                   "arn": "arn:aws:wafv2:us-east-1:123456789012:regional/webacl/api-waf/2"}))), ["ERROR"]),
+    Case("arch.edge_in_front_of_api", "a regional WAF is enough even if another ACL was not read", c(_open_alb_with_acls(
+        _regional_acl("api-waf", [ALB_ARN]), _regional_acl("other-waf", None))), ["PASS"]),
+    Case("arch.edge_in_front_of_api", "regional web ACLs protecting other load balancers: FAIL", c(_open_alb_with_acls(
+        _regional_acl("api-waf", ["arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/app/other/1"]),
+        _regional_acl("spare-waf", []))), ["FAIL"], message_contains="has no regional WAF web ACL"),
+    Case("arch.edge_in_front_of_api", "a CloudFront web ACL does not protect the load balancer: FAIL",
+         c(_open_alb_with_acls()), ["FAIL"], message_contains="sg-alb admits the whole internet"),
+    Case("arch.edge_in_front_of_api", "associations of a regional web ACL unread: ERROR naming the call",
+         c(_open_alb_with_acls(_regional_acl("api-waf", None))), ["ERROR"],
+         message_contains="(wafv2:ListResourcesForWebACL in us-east-1 for"),
+    Case("arch.edge_in_front_of_api", "associations never collected (older snapshot): ERROR",
+         c(_open_alb_with_acls(_regional_acl("api-waf", ...))), ["ERROR"], message_contains="api-waf"),
+    Case("arch.edge_in_front_of_api", "regional web ACLs not listed: ERROR", c(_open_alb_with_acls()), ["ERROR"],
+         coverage=[WAF_GAP], message_contains="wafv2:ListWebACLs"),
+    Case("arch.edge_in_front_of_api", "properly fronted: PASS whatever is known of the WAF", world(), ["PASS"],
+         coverage=[WAF_GAP]),
     Case("arch.edge_in_front_of_api", "internal load balancer: no finding", c(_set("elbv2.load_balancer", scheme="internal")), []),
     Case("arch.edge_in_front_of_api", "security group not in the snapshot: ERROR",
          c(_set("elbv2.load_balancer", security_groups=["sg-gone"])), ["ERROR"]),
