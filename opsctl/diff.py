@@ -12,7 +12,10 @@ either result lands in exactly one category:
   this time. Not resolved: nobody looked.
 * **waived** — FAIL before, WAIVED now: accepted, not fixed.
 
-Scores per pillar are compared when both results carry ``summary.scores``. Pure: dicts in, dict out.
+Scores per pillar are compared when both results carry ``summary.scores``, and per tier of the
+architecture spec (``tier_scores``: tier → old, new, delta) when both carry ``summary.tier_scores``
+— a tier only one of them has (the spec changed) shows with ``None`` on the other side.
+Pure: dicts in, dict out.
 """
 
 from __future__ import annotations
@@ -98,6 +101,7 @@ def diff_results(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
         "counts": {c: len(out[c]) for c in CATEGORIES},
         "findings": out,
         "scores": compare_scores(old, new),
+        "tier_scores": compare_tier_scores(old, new),
         "warnings": warnings,
     }
 
@@ -143,6 +147,23 @@ def compare_scores(old: dict[str, Any], new: dict[str, Any]) -> dict[str, dict[s
         x, y = a.get(name), b.get(name)
         delta = round(y - x, 2) if x is not None and y is not None else None
         out[name] = {"old": x, "new": y, "delta": delta}
+    return out
+
+
+def compare_tier_scores(old: dict[str, Any], new: dict[str, Any]) -> dict[str, dict[str, float | None]] | None:
+    """Per tier: old, new and delta (None where either side has no score, e.g. a tier the other spec
+    lacks; a tier scored on neither side is left out); the newer result's tiers first. None unless
+    both results have ``summary.tier_scores``."""
+    a = (old.get("summary") or {}).get("tier_scores")
+    b = (new.get("summary") or {}).get("tier_scores")
+    if not isinstance(a, dict) or not isinstance(b, dict):
+        return None
+    out = {}
+    for name in dict.fromkeys([*b, *a]):
+        x, y = _number(a.get(name)), _number(b.get(name))
+        if x is None and y is None:
+            continue
+        out[name] = {"old": x, "new": y, "delta": round(y - x, 2) if x is not None and y is not None else None}
     return out
 
 

@@ -56,9 +56,27 @@ def _columns(topology: dict[str, Any]) -> list[tuple[str, dict[str, Any] | None,
     return out
 
 
-def _mm(text: str) -> str:
-    """Text safe inside a quoted Mermaid label."""
-    return str(text).replace('"', "#quot;").replace("<", "#lt;").replace(">", "#gt;").replace("|", "#124;")
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff\ufffe\uffff]")
+_MM_ESCAPES = {"#": "#35;", '"': "#quot;", "<": "#lt;", ">": "#gt;", "|": "#124;", "`": "#96;", "%": "#37;",
+               "&": "#38;", "\\": "#92;"}
+_MM_SPECIAL = re.compile("[" + re.escape("".join(_MM_ESCAPES)) + "]")
+
+
+def _text(text: Any) -> str:
+    """One line of plain text: whitespace runs (newlines too) become one space, control characters go."""
+    return " ".join(_CONTROL.sub(" ", str(text)).split())
+
+
+def _esc(text: Any) -> str:
+    """Text for SVG/XML: one line, no character XML 1.0 forbids, markup escaped."""
+    return escape(_text(text))
+
+
+def _mm(text: Any) -> str:
+    """Text safe inside a quoted Mermaid label (or a %% comment): one line, and every character that
+    could end the string, start a directive (``%%{``), a Markdown string (`` ` ``), markup or an
+    entity written as Mermaid's ``#code;`` entity, so a resource name shows as itself."""
+    return _MM_SPECIAL.sub(lambda m: _MM_ESCAPES[m.group()], _text(text))
 
 
 def _short(text: str, limit: int = 48) -> str:
@@ -154,7 +172,7 @@ def render_svg(topology: dict[str, Any], findings: Iterable[Any] = ()) -> str:
         body.append(f'<rect x="{x - 8}" y="{TOP - 34}" width="{NODE_W + 16}" height="{height}" rx="8" fill="#f8f9fb" '
                     f'stroke="{stroke}"{dash}/>')
         body.append(f'<text x="{x + NODE_W / 2}" y="{TOP - 14}" text-anchor="middle" font-weight="bold" '
-                    f'fill="{COLORS["missing"][2] if missing else "#222"}">{escape(_short(_tier_title(name, tier), 30))}</text>')
+                    f'fill="{COLORS["missing"][2] if missing else "#222"}">{_esc(_short(_tier_title(name, tier), 30))}</text>')
         if not nodes and tier is not None:
             fill, line, text = COLORS["missing" if missing else "error" if tier.get("present") is None else "none"]
             body.append(f'<rect x="{x}" y="{TOP}" width="{NODE_W}" height="{NODE_H}" rx="6" fill="{fill}" stroke="{line}" '
@@ -166,10 +184,10 @@ def render_svg(topology: dict[str, Any], findings: Iterable[Any] = ()) -> str:
             pos[node["id"]] = (x, y)
             fill, line, text = COLORS[status.get(node["id"], "none")]
             kind = node.get("kind", "")
-            body.append(f'<g><title>{escape(node["id"])}</title>'
+            body.append(f'<g><title>{_esc(node["id"])}</title>'
                         f'<rect x="{x}" y="{y}" width="{NODE_W}" height="{NODE_H}" rx="6" fill="{fill}" stroke="{line}"/>'
-                        f'<text x="{x + 8}" y="{y + 17}" fill="{text}">{escape(_short(node.get("label") or node["id"], 28))}</text>'
-                        f'<text x="{x + 8}" y="{y + 32}" fill="{text}" font-size="10" opacity="0.8">{escape(kind)}</text></g>')
+                        f'<text x="{x + 8}" y="{y + 17}" fill="{text}">{_esc(_short(node.get("label") or node["id"], 28))}</text>'
+                        f'<text x="{x + 8}" y="{y + 32}" fill="{text}" font-size="10" opacity="0.8">{_esc(kind)}</text></g>')
     edges: list[str] = []
     for edge in topology.get("edges") or []:
         if edge["from"] not in pos or edge["to"] not in pos:
@@ -184,7 +202,7 @@ def render_svg(topology: dict[str, Any], findings: Iterable[Any] = ()) -> str:
         broken, unjudged = edge.get("ok") is False, edge.get("ok") is None
         color = COLORS["fail"][1] if broken else "#8a8a8a" if unjudged else "#4a5568"
         dash = ' stroke-dasharray="6 4"' if broken or unjudged else ""
-        tip = escape(f'{edge["kind"]}: {edge.get("label") or ""} {edge.get("reason") or ""}'.strip())
+        tip = _esc(f'{edge["kind"]}: {edge.get("label") or ""} {edge.get("reason") or ""}'.strip())
         edges.append(f'<path d="M{sx},{sy} C{c1},{sy} {c2},{ty} {tx},{ty}" fill="none" stroke="{color}" stroke-width="1.6"'
                      f'{dash} marker-end="url(#arrow{"-red" if broken else ""})"><title>{tip}</title></path>')
     width = PAD * 2 + max(1, len(columns)) * COL_W - (COL_W - NODE_W)
@@ -193,7 +211,7 @@ def render_svg(topology: dict[str, Any], findings: Iterable[Any] = ()) -> str:
             '<path d="M0,0 L10,5 L0,10 z" fill="#4a5568"/></marker>'
             '<marker id="arrow-red" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto">'
             f'<path d="M0,0 L10,5 L0,10 z" fill="{COLORS["fail"][1]}"/></marker></defs>')
-    title = escape(f"opsctl topology of {topology.get('spec', {}).get('name', 'the architecture')}")
+    title = _esc(f"opsctl topology of {topology.get('spec', {}).get('name', 'the architecture')}")
     return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" viewBox="0 0 {width} {height}" '
             f'font-family="Helvetica, Arial, sans-serif" font-size="12" role="img" aria-label="{title}">'
             f"<title>{title}</title>{defs}{''.join(body)}{''.join(edges)}</svg>\n")

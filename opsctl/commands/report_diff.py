@@ -36,8 +36,9 @@ def diff_command(old, new, fmt, output, hide_unchanged) -> None:
       unknown    FAIL before; ERROR or SKIPPED now, or the check did not run: NOT resolved
       waived     FAIL before, WAIVED now: accepted, not fixed
 
-    Scores per pillar are compared when both results have them (summary.scores). Exit code 0,
-    or 2 when a file is not an opsctl JSON result.
+    Scores per pillar are compared when both results have them (summary.scores), and per tier
+    of the architecture when both have summary.tier_scores. Exit code 0, or 2 when a file is not
+    an opsctl JSON result.
 
     \b
     Examples:

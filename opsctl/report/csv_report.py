@@ -1,7 +1,10 @@
 """CSV: one row per finding (PASS included), for spreadsheets and ad-hoc analysis.
 
 Columns: status, severity, pillar, service, check_id, title, resource_id, resource_name,
-resource_type, region, message, monthly_savings_usd, waiver, runbook, evidence (JSON). RFC 4180
+resource_type, region, message, monthly_savings_usd, waiver, runbook, evidence (JSON), tier (the
+tiers of the architecture spec the finding belongs to, ``;``-separated — a resource can be in two;
+empty when the result has no topology or the resource is in no tier: the columns stay the same, so
+files of several runs line up). RFC 4180
 quoting, CRLF line ends, UTF-8. Safe against formula injection: a text cell that starts (after
 spaces) with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return gets a leading ``'`` so a
 spreadsheet shows it as text instead of evaluating it (OWASP's advice). Savings stay numbers.
@@ -18,9 +21,10 @@ from opsctl.engine import Result
 from opsctl.findings import Status
 from opsctl.report.common import resource_label
 from opsctl.report.helpers import runbook_url, service_of, waiver_text
+from opsctl.report.tiers import tier_index, tiers_text
 
 COLUMNS = ("status", "severity", "pillar", "service", "check_id", "title", "resource_id", "resource_name",
-           "resource_type", "region", "message", "monthly_savings_usd", "waiver", "runbook", "evidence")
+           "resource_type", "region", "message", "monthly_savings_usd", "waiver", "runbook", "evidence", "tier")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠")
 
 
@@ -40,6 +44,7 @@ def render_csv(result: Result, *, runbook_base_url: str | None = None) -> str:
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
     writer.writerow(COLUMNS)
+    tiers = tier_index(result)
     for f in result.findings:
         row = {
             "status": f.status.value,
@@ -57,6 +62,7 @@ def render_csv(result: Result, *, runbook_base_url: str | None = None) -> str:
             "waiver": waiver_text(f) if f.status is Status.WAIVED else "",
             "runbook": runbook_url(f, runbook_base_url),
             "evidence": json.dumps(f.evidence, sort_keys=True, ensure_ascii=False, default=str) if f.evidence else "",
+            "tier": tiers_text(tiers.of(f)),
         }
         writer.writerow([safe_cell(row[c]) for c in COLUMNS])
     return buf.getvalue()

@@ -56,6 +56,10 @@ def _markdown(diff: dict[str, Any], show_unchanged: bool) -> str:
         out.append("\n| score | before | now | change |\n|---|---:|---:|---:|\n")
         for name, s in diff["scores"].items():
             out.append(f"| {name} | {_num(s['old'])} | {_num(s['new'])} | {_delta(s['delta'])} |\n")
+    if diff.get("tier_scores"):
+        out.append("\n| tier | before | now | change |\n|---|---:|---:|---:|\n")
+        for name, s in diff["tier_scores"].items():
+            out.append(f"| {_md(name)} | {_num(s['old'])} | {_num(s['new'])} | {_delta(s['delta'])} |\n")
     for cat in ("new", "resolved", "unknown", "waived", "unchanged"):
         entries = diff["findings"][cat]
         if not entries or (cat == "unchanged" and not show_unchanged):
@@ -100,6 +104,16 @@ def _table(diff: dict[str, Any], color: bool, width: int, show_unchanged: bool) 
         for col in ("Score", "Before", "Now", "Change"):
             table.add_column(col, justify="left" if col == "Score" else "right")
         for name, s in diff["scores"].items():
+            d = s["delta"]
+            style = "green" if d and d > 0 else "red" if d and d < 0 else ""
+            table.add_row(name, _num(s["old"]), _num(s["new"]), Text(_delta(d), style=style))
+        console.print()
+        console.print(table)
+    if diff.get("tier_scores"):
+        table = Table(title="Tier scores", title_justify="left", title_style="bold")
+        for col in ("Tier", "Before", "Now", "Change"):
+            table.add_column(col, justify="left" if col == "Tier" else "right")
+        for name, s in diff["tier_scores"].items():
             d = s["delta"]
             style = "green" if d and d > 0 else "red" if d and d < 0 else ""
             table.add_row(name, _num(s["old"]), _num(s["new"]), Text(_delta(d), style=style))

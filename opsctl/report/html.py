@@ -1,7 +1,9 @@
 """HTML report: one self-contained file (styles and script inline, no network fetch — its
 Content-Security-Policy forbids any), autoescaped by Jinja2.
 
-Summary cards, per-pillar scores, savings, coverage gaps, waivers, and every finding in a table
+Summary cards, per-pillar scores and (when the result has a topology) per-tier scores and the
+deployed architecture as inline SVG (opsctl.topology_render.render_svg: no external reference,
+no font to fetch), savings, coverage gaps, waivers, and every finding in a table
 that sorts by any column and filters by status, pillar, severity, service and free text. The
 filters live in the URL's fragment (``report.html#status=FAIL&pillar=security&q=bucket``), so a
 filtered view can be bookmarked or linked; ``#status=all`` shows PASS too (the default hides it).
@@ -19,6 +21,7 @@ from opsctl.engine import Result
 from opsctl.findings import PILLARS, Severity, Status
 from opsctl.report.common import resource_label
 from opsctl.report.helpers import pillar_rows, runbook_url, service_of, usd, waiver_text
+from opsctl.report.tiers import spec_name, tier_index, tier_rows
 from opsctl.scores import score_text
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -41,8 +44,24 @@ def _environment():
     return env
 
 
+def _svg(result: Result) -> Any:
+    """The topology as inline SVG markup (already escaped by render_svg), or None without a topology."""
+    if not result.topology or not result.topology.get("tiers"):
+        return None
+    from markupsafe import Markup
+
+    from opsctl.topology_render import render_svg
+
+    svg = render_svg(result.topology, result.findings)
+    # inline in HTML the parser puts <svg> in the SVG namespace itself; dropping the declaration keeps
+    # the page free of any URL at all
+    svg = svg.replace(' xmlns="http://www.w3.org/2000/svg"', "", 1).replace("<svg ", '<svg id="architecture-svg" ', 1)
+    return Markup(svg)  # noqa: S704 - every text in it went through html.escape in render_svg
+
+
 def _rows(result: Result, base_url: str | None) -> list[dict[str, Any]]:
     rows = []
+    tiers = tier_index(result)
     for i, f in enumerate(result.findings):
         rows.append({
             "i": i,
@@ -60,6 +79,7 @@ def _rows(result: Result, base_url: str | None) -> list[dict[str, Any]]:
             "waiver": waiver_text(f) if f.status is Status.WAIVED else "",
             "savings": f.monthly_savings_usd,
             "runbook": runbook_url(f, base_url),
+            "tiers": tiers.of(f),
         })
     return rows
 
@@ -83,5 +103,9 @@ def render_html(result: Result, *, runbook_base_url: str | None = None, title: s
         "waivers": list(getattr(result, "waivers", []) or []),
         "coverage": result.coverage,
         "savings_checks": list(summary["savings"]["by_check"].items()),
+        "tier_rows": tier_rows(result, summary),
+        "spec_name": spec_name(result),
+        "svg": _svg(result),
+        "topology_nodes": len((result.topology or {}).get("nodes") or []),
     }
     return _environment().get_template("report.html.j2").render(**context)

@@ -7,6 +7,12 @@ the pillar's score in ``<properties>``; one ``<testcase>`` per check × resource
 (type = severity), ERROR → ``<error>``, SKIPPED → ``<skipped>``, WAIVED → ``<skipped>`` whose
 message starts with "waived" and names owner, expiry and reason: a waived finding is not a
 failure. PASS → an empty testcase.
+
+When the result has a topology, a last ``<testsuite name="architecture tiers">`` with no testcase
+(``tests="0"``: the findings are already counted in their pillar) carries the per-tier scores as
+properties: ``spec``, then for each tier ``tier.<name>.kind``, ``.state`` (present, missing, not
+seen), ``.resources``, ``.score``, ``.fail``, ``.pass`` and ``.alarm_coverage``. Every property is
+an attribute pair, so the document stays valid for the usual JUnit schemas.
 """
 
 from __future__ import annotations
@@ -19,6 +25,7 @@ from typing import Any
 from opsctl.engine import Result
 from opsctl.findings import PILLARS, Finding, Status
 from opsctl.report.helpers import runbook_url, waiver_text
+from opsctl.report.tiers import spec_name, tier_rows
 from opsctl.scores import score_text
 
 # Characters XML 1.0 cannot carry, even escaped.
@@ -90,5 +97,19 @@ def render_junit(result: Result, *, runbook_base_url: str | None = None) -> str:
                 ET.SubElement(case, "skipped", {"message": _x(f.message)})
             elif f.status is Status.WAIVED:
                 ET.SubElement(case, "skipped", {"message": _x(f"{waiver_text(f)} — {f.message}")})
+    tiers = tier_rows(result, summary)
+    if tiers:
+        attrs = {"name": "architecture tiers", "tests": "0", "failures": "0", "errors": "0", "skipped": "0", "time": "0"}
+        if timestamp:
+            attrs["timestamp"] = timestamp
+        props = ET.SubElement(ET.SubElement(root, "testsuite", attrs), "properties")
+        values = [("spec", spec_name(result))]
+        for t in tiers:
+            values += [(f"tier.{t.name}.kind", t.kind), (f"tier.{t.name}.state", t.state),
+                       (f"tier.{t.name}.resources", str(t.resources)), (f"tier.{t.name}.score", t.score_text),
+                       (f"tier.{t.name}.fail", str(t.counts["FAIL"])), (f"tier.{t.name}.pass", str(t.counts["PASS"])),
+                       (f"tier.{t.name}.alarm_coverage", t.alarm_text)]
+        for name, value in values:
+            ET.SubElement(props, "property", {"name": _x(name), "value": _x(value)})
     ET.indent(root)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"

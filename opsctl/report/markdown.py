@@ -1,13 +1,17 @@
 """Markdown report, made for GitHub's job summary (``$GITHUB_STEP_SUMMARY``) and pull-request comments.
 
-Headline counts and score, a table per pillar (score, counts, savings), the savings by check, the
+Headline counts and score, a table per pillar (score, counts, savings) and, when the result has a
+topology, one per tier of the architecture spec (score, counts, alarm coverage) and the deployed
+architecture as a Mermaid diagram (GitHub draws ```mermaid blocks); then the savings by check, the
 top FAIL findings worst first with a link to each runbook, then the WAIVED findings apart (they
 are accepted risks, not failures), the waivers that expired or went stale, and what could not be
 evaluated (ERROR findings, coverage gaps) or was SKIPPED.
 
 GitHub refuses a step summary over 1 MiB, so the document stays under ``max_bytes`` (default
 1,000,000 bytes): rows are added worst first while they fit, and a closing note says how many of
-which were left out. Every value from the account (names, messages, tags) is escaped, so it
+which were left out. The diagram counts toward it too; a diagram larger than Mermaid draws
+(``max_diagram_chars``, Mermaid's default ``maxTextSize`` of 50,000 characters, or more than 500
+links) or than the room left is replaced by a line saying so. Every value from the account (names, messages, tags) is escaped, so it
 renders as text — never as Markdown, HTML or a link.
 """
 
@@ -29,10 +33,13 @@ from opsctl.report.helpers import (
     usd,
     waiver_text,
 )
+from opsctl.report.tiers import spec_name, tier_rows
 from opsctl.scores import score_text
 
 MAX_BYTES = 1_000_000  # GitHub's limit for one step's summary is 1 MiB (1,048,576 bytes)
 _RESERVE = 4_096  # kept free for the closing notes
+MERMAID_MAX_TEXT = 50_000  # Mermaid's default maxTextSize: a longer diagram is not drawn, only an error
+MERMAID_MAX_EDGES = 500  # Mermaid's default maxEdges
 
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]|~])")  # what can start emphasis, code, links or cells mid-line
 
@@ -87,9 +94,10 @@ def _finding_row(f: Finding, base_url: str | None) -> str:
 
 
 def render_markdown(result: Result, *, runbook_base_url: str | None = None, max_findings: int | None = 100,
-                    max_bytes: int = MAX_BYTES) -> str:
+                    max_bytes: int = MAX_BYTES, max_diagram_chars: int = MERMAID_MAX_TEXT) -> str:
     """The Markdown report. ``max_findings`` caps the FAIL rows (None: as many as fit in ``max_bytes``);
-    runbook links are ``runbook_base_url`` + ``runbooks/<check>.md`` (default: the repo-relative path)."""
+    runbook links are ``runbook_base_url`` + ``runbooks/<check>.md`` (default: the repo-relative path).
+    ``max_diagram_chars``: a larger Mermaid diagram is left out, saying so (0: never include it)."""
     summary = result.summary()
     by_status = summary["by_status"]
     scores = summary["scores"]
@@ -133,6 +141,10 @@ def render_markdown(result: Result, *, runbook_base_url: str | None = None, max_
                   "<sub>Score: 100 × (1 − weighted FAIL / weighted PASS+FAIL), weights critical 10, high 5, medium 3, "
                   "low 1, info 0; ERROR, SKIPPED and WAIVED not counted; n/a = nothing evaluated.</sub>", ""]
         budget.add_block(block)
+
+    # --- per tier, and the architecture -------------------------------------------------------------
+    _tier_table(budget, result, summary, left_out)
+    diagram_at = len(budget.lines)  # the diagram goes here, but last: findings come first in the budget
 
     # --- savings ---------------------------------------------------------------------------
     if savings["by_check"] or savings["unpriced_findings"]:
@@ -233,6 +245,8 @@ def render_markdown(result: Result, *, runbook_base_url: str | None = None, max_
         if not budget.add_block(block):
             left_out.append(f"the SKIPPED summary ({len(skipped)} findings)")
 
+    _diagram(budget, diagram_at, result, left_out, max_diagram_chars)
+
     services = sorted({service_of(f) for f in result.findings})
     if services:
         budget.add(f"<sub>opsctl · services {md(', '.join(services), 400)} · `opsctl explain CHECK` shows a runbook.</sub>")
@@ -240,6 +254,56 @@ def render_markdown(result: Result, *, runbook_base_url: str | None = None, max_
         budget.add(force=True)
         budget.add(f"> **Left out to stay under {max_bytes:,} bytes:** {', '.join(left_out)}.", force=True)
     return "\n".join(budget.lines).rstrip("\n") + "\n"
+
+
+def _tier_table(budget: _Budget, result: Result, summary: dict[str, Any], left_out: list[str]) -> None:
+    """The "By tier" table; nothing when the result has no topology."""
+    tiers = tier_rows(result, summary)
+    if not tiers:
+        return
+    block = [f"### By tier — {md(spec_name(result), 120)}", "",
+             "| Tier | Kind | Resources | Score | FAIL | PASS | Alarm coverage |", "|---|---|---:|---:|---:|---:|---|"]
+    for t in tiers:
+        resources = str(t.resources) if t.present else f"**{t.state}**"
+        block.append(f"| {md(t.name, 80)} | {md(t.kind, 40)} | {resources} | {t.score_text} | {t.counts['FAIL']} "
+                     f"| {t.counts['PASS']} | {md(t.alarm_text, 80)} |")
+    block += ["", "<sub>Tier score: the same formula over the findings on the tier's resources (and the arch.* findings "
+              "naming it); alarm coverage: resources with the alarms `cloudwatch.alarm_coverage` asks for.</sub>", ""]
+    if not budget.add_block(block):
+        left_out.append("the per-tier table")
+
+
+def _diagram(budget: _Budget, at: int, result: Result, left_out: list[str], max_chars: int) -> None:
+    """The Mermaid diagram of the topology, inserted at line `at` when it fits in what the rest of the
+    document left of the budget (and is not more than Mermaid draws); else a line saying why not."""
+    if not result.topology or not result.topology.get("tiers"):
+        return
+    from opsctl.topology_render import render_mermaid
+
+    diagram = render_mermaid(result.topology, result.findings)
+    links = sum("->" in line for line in diagram.splitlines())  # labels escape ">", so only links have "->"
+    heading = ["### Architecture", ""]
+    block = [*heading, "```mermaid", *diagram.rstrip("\n").split("\n"), "```", "",
+             "<sub>Nodes by worst finding: red FAIL, amber ERROR, green PASS, grey none. Dashed red: broken edges, "
+             "missing tiers, declared flows nothing implements.</sub>", ""]
+    too_big = len(diagram) > max_chars or links > MERMAID_MAX_EDGES
+    if not too_big and _insert(budget, at, block):
+        return
+    why = (f"its {len(diagram):,} characters and {links} links are more than Mermaid draws" if too_big
+           else "to stay under the size limit")
+    _insert(budget, at, [*heading, f"_The architecture diagram ({len(result.topology.get('nodes') or [])} resources) is "
+                         f"left out: {why}. `opsctl topology --result RESULT.json --format svg` draws it._", ""], force=True)
+    if not too_big:
+        left_out.append("the architecture diagram")
+
+
+def _insert(budget: _Budget, at: int, lines: list[str], force: bool = False) -> bool:
+    need = sum(len(x.encode("utf-8")) + 1 for x in lines)
+    if not force and budget.size + need > budget.limit:
+        return False
+    budget.lines[at:at] = lines
+    budget.size += need
+    return True
 
 
 def _rank(severity: str) -> int:

@@ -25,6 +25,10 @@ What GitHub needs, and where each comes from (tests/unit/report/test_sarif.py ch
 - ``automationDetails.id`` ``opsctl/<account>/``: the analysis category, so audits of several
   accounts from one repository do not close each other's alerts.
 
+When the result has a topology, each result's ``properties.tiers`` lists the tiers of the
+architecture spec its resource belongs to, and the run's ``properties`` carry ``tier_scores`` and
+the spec's name beside ``scores``.
+
 Limits (GitHub): 10 MB gzipped per upload, 25,000 results per run, 10 locations per result.
 """
 
@@ -42,6 +46,7 @@ from opsctl.engine import Result
 from opsctl.errors import UsageError
 from opsctl.findings import Finding, Status
 from opsctl.report.helpers import load_runbook, runbook_section, runbook_url
+from opsctl.report.tiers import spec_name, tier_index
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 SARIF_VERSION = "2.1.0"
@@ -164,6 +169,7 @@ def render_sarif(result: Result, *, sarif_location: str | Mapping[str, Any] | No
             index[f.check_id] = len(rules)
             rules.append(_rule(f.check_id, f, lookup(f.check_id), runbook_base_url))
     results = []
+    tiers = tier_index(result)
     for f in fails:
         digest = fingerprint(f.check_id, f.resource_id)
         message = f.message.strip() or f.title
@@ -191,6 +197,7 @@ def render_sarif(result: Result, *, sarif_location: str | Mapping[str, Any] | No
                 "severity": f.severity.value,
                 "monthly_savings_usd": f.monthly_savings_usd,
                 "evidence": f.evidence,
+                **({"tiers": tiers.of(f)} if tiers and tiers.of(f) else {}),
             },
         })
     summary = result.summary()
@@ -211,6 +218,7 @@ def render_sarif(result: Result, *, sarif_location: str | Mapping[str, Any] | No
                 "account": result.account,
                 "regions": result.regions,
                 "scores": summary["scores"],
+                **({"tier_scores": summary["tier_scores"], "spec": spec_name(result)} if "tier_scores" in summary else {}),
                 "by_status": summary["by_status"],
                 "evaluated_at": result.metadata.get("evaluated_at"),
             },

@@ -1,4 +1,5 @@
-"""Terminal report: findings grouped by pillar and severity, then a summary and coverage gaps."""
+"""Terminal report: findings grouped by pillar and severity, then a summary (per pillar, and per tier
+of the architecture when the result has a topology), savings and coverage gaps."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from rich.text import Text
 from opsctl.engine import Result
 from opsctl.findings import PILLARS, Finding, Status
 from opsctl.report.common import resource_label
+from opsctl.report.tiers import spec_name, tier_rows
 from opsctl.scores import score_text
 
 STATUS_STYLE = {
@@ -61,6 +63,23 @@ def _summary_table(result: Result) -> Table:
     table.add_row(Text("total", style="bold"), *[Text(str(summary["by_status"][s.value]), style="bold") for s in Status],
                   Text(score_text(scores["overall"]), style="bold"))
     table.caption = "Score 0-100, weighted by severity (README, Scores); n/a: nothing evaluated."
+    return table
+
+
+def _tiers_table(result: Result) -> Table | None:
+    """Score, counts and alarm coverage per tier of the spec; None without a topology."""
+    rows = tier_rows(result)
+    if not rows:
+        return None
+    table = Table(title=f"Tiers of {spec_name(result)}", title_justify="left", title_style="bold")
+    for col in ("Tier", "Kind", "Resources", "FAIL", "PASS", "Score", "Alarms"):
+        table.add_column(col, justify="right" if col in ("Resources", "FAIL", "PASS", "Score") else "left",
+                         style=STATUS_STYLE[Status(col)] if col in ("FAIL", "PASS") else None)
+    for t in rows:
+        resources = Text(str(t.resources)) if t.present else Text(t.state, style="bold red" if t.present is False else "yellow")
+        table.add_row(t.name, t.kind, resources, str(t.counts["FAIL"] or ""), str(t.counts["PASS"] or ""), t.score_text,
+                      t.alarm_text)
+    table.caption = "Alarms: resources with the alarms cloudwatch.alarm_coverage asks for."
     return table
 
 
@@ -123,6 +142,10 @@ def render_terminal(result: Result, *, color: bool = True, width: int = 160, sho
             console.print(_findings_table(pillar, by_pillar[pillar]))
     console.print()
     console.print(_summary_table(result))
+    tiers = _tiers_table(result)
+    if tiers is not None:
+        console.print()
+        console.print(tiers)
     savings = _savings_table(result)
     if savings is not None:
         console.print()

@@ -1,16 +1,25 @@
 """The HTML report in a real headless Chromium (Debian's `chromium`, installed by `make test` and
 .ci/run): it loads with no console error, exception or blocked fetch, hostile account data stays
-text, and the findings filter and sort work — set from the URL fragment, and from the controls."""
+text, the findings filter and sort work — set from the URL fragment, and from the controls — and
+the architecture diagram (inline SVG) and the per-tier table show. With mermaid.js at hand
+(``OPSCTL_TEST_MERMAID=/path/to/mermaid.min.js``, e.g. from ``npm install mermaid``), the Markdown
+report's diagram is parsed and drawn by the real Mermaid too."""
 
 from __future__ import annotations
+
+import json
+import os
+import re
+from pathlib import Path
 
 import pytest
 
 from opsctl.engine import Result
 from opsctl.findings import Severity, Status
 from opsctl.report.html import render_html
+from opsctl.report.markdown import render_markdown
 from tests.browser import Browser, find_chromium
-from tests.unit.report.fixtures import finding, sample_result
+from tests.unit.report.fixtures import HOSTILE_LABEL, finding, sample_result, topology_result
 
 CHROMIUM = find_chromium()
 pytestmark = [
@@ -129,3 +138,68 @@ def test_large_real_result_loads_without_errors(browser, tmp_path):
 def test_page_has_no_network_references():
     text = render_html(sample_result())
     assert "http://" not in text.replace("http://e.vil", "") and "https://" not in text
+
+
+# ----- the architecture (issue 6) ------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def arch_page(tmp_path_factory) -> str:
+    path = tmp_path_factory.mktemp("html") / "arch.html"
+    path.write_text(render_html(topology_result()), encoding="utf-8")
+    return path.as_uri()
+
+
+def test_architecture_diagram_and_tier_table_are_visible(browser, arch_page):
+    result = topology_result()
+    browser.errors.clear()
+    browser.open(arch_page)
+    assert browser.eval("document.documentElement.getAttribute('data-ready')") == "1"
+    box = browser.eval("(function () { var r = document.querySelector('#architecture svg').getBoundingClientRect();"
+                       " return [r.width, r.height]; })()")
+    assert box[0] > 100 and box[1] > 50
+    assert browser.eval("document.querySelectorAll('#architecture svg').length") == 1
+    assert browser.eval("document.querySelector('#architecture svg').namespaceURI") == "http://www.w3.org/2000/svg"
+    # one group per resource, each drawn (a box with a size), in the SVG namespace
+    assert browser.eval("document.querySelectorAll('#architecture svg > g').length") == len(result.topology["nodes"])
+    sizes = browser.eval("Array.from(document.querySelectorAll('#architecture svg > g > rect'))"
+                         ".map(function (r) { var b = r.getBBox(); return b.width * b.height; })")
+    assert len(sizes) == len(result.topology["nodes"]) and all(s > 0 for s in sizes)
+    # the hostile label is text in the picture
+    texts = browser.eval("Array.from(document.querySelectorAll('#architecture svg text')).map(function (t) { return t.textContent; })")
+    assert any(t.startswith(HOSTILE_LABEL[:20]) for t in texts)
+    assert browser.eval("typeof window.__pwned") == "undefined"
+    assert browser.eval("document.querySelectorAll('#architecture script, #architecture foreignObject').length") == 0
+    # the tier table beside the pillars
+    tiers = browser.eval("Array.from(document.querySelectorAll('#tiers tbody tr')).map(function (tr) {"
+                         " return [tr.getAttribute('data-tier'), tr.offsetHeight > 0]; })")
+    assert tiers == [["assets", True], ["compute", True], ["waf", True], ["orders", True]]
+    # findings carry their tier: the text filter finds them
+    assert browser.eval("window.opsctlReport.setFilters({status: 'all', q: 'tier waf'})") == 1
+    assert browser.errors == []
+
+
+MERMAID = os.environ.get("OPSCTL_TEST_MERMAID")
+
+
+@pytest.mark.skipif(not MERMAID or not Path(MERMAID).is_file(),
+                    reason="set OPSCTL_TEST_MERMAID to a mermaid.min.js (npm install mermaid) to draw the Markdown diagram")
+def test_markdown_diagram_parses_and_draws_in_mermaid(browser, tmp_path):
+    result = topology_result()
+    text = re.search(r"```mermaid\n(.*?)```", render_markdown(result), re.S).group(1)
+    page = tmp_path / "mermaid.html"
+    page.write_text(f'<!doctype html><meta charset="utf-8"><script src="{Path(MERMAID).resolve().as_uri()}"></script>',
+                    encoding="utf-8")
+    browser.errors.clear()
+    browser.open(page.as_uri())
+    drawn = browser.eval("""(async function (t) {
+        mermaid.initialize({startOnLoad: false, securityLevel: 'strict'});
+        await mermaid.parse(t);
+        var r = await mermaid.render('opsctl', t), d = document.createElement('div');
+        d.innerHTML = r.svg; document.body.appendChild(d);
+        return {nodes: d.querySelectorAll('g.node').length, clusters: d.querySelectorAll('g.cluster').length,
+                labels: Array.from(d.querySelectorAll('g.node .nodeLabel')).map(function (e) { return e.textContent; })};
+    })(""" + json.dumps(text) + ")")
+    placeholders = sum(1 for t in result.topology["tiers"] if t["present"] is not True)  # "no resource matches" boxes
+    assert drawn["nodes"] == len(result.topology["nodes"]) + placeholders
+    assert drawn["clusters"] == len(result.topology["tiers"]) + 1  # + the internet
+    assert any(label.startswith('say "hi" <b>|x|` %%{init: {}}%%') for label in drawn["labels"]), drawn["labels"]
+    assert browser.errors == []

@@ -65,3 +65,62 @@ def sample_result(**metadata) -> Result:
                       {**WAIVER, "check": "ec2.volume_unattached", "resource": "*", "expires": "2020-01-01",
                        "source": "waivers.yaml:9", "status": "expired", "matched": 1}]
     return result
+
+
+# ----- a topology for the tier parts of the reports -------------------------------------------------
+VOLUME_ARN = "arn:aws:ec2:us-east-1:123456789012:volume/vol-0abc"
+HOSTILE_LABEL = f'say "hi" <b>|x|` %%{{init: {{}}}}%% #quot; {HOSTILE_SCRIPT}\nnext line'
+
+
+def sample_topology() -> dict:
+    """Tiers over the sample findings' resources: assets (the buckets), compute (the volumes; the
+    unattached one also in assets, as a resource can be in two tiers), a missing waf and a
+    relational_db tier that could not be listed; nodes with a hostile label, a broken edge and a
+    missing flow."""
+    volumes = [VOLUME_ARN, "arn:aws:ec2:us-east-1:123456789012:volume/vol-0def"]
+    return {
+        "spec": {"name": 'shop "prod" <i>', "source": "builtin"},
+        "tiers": [
+            {"name": "assets", "kind": "assets", "description": "", "present": True, "count": 2,
+             "members": [BUCKET_ARN, "arn:aws:s3:::shop-tmp-1", VOLUME_ARN]},
+            {"name": "compute", "kind": "compute", "description": "", "present": True, "count": 2, "members": volumes},
+            {"name": "waf", "kind": "waf", "description": "", "present": False, "count": 0, "members": []},
+            {"name": "orders", "kind": "relational_db", "description": "", "present": None, "count": 0, "members": []},
+        ],
+        "nodes": [
+            {"id": "internet", "kind": "external", "tier": None, "label": "Internet", "region": ""},
+            {"id": BUCKET_ARN, "kind": "s3.bucket", "tier": "assets", "label": HOSTILE_LABEL, "region": "us-east-1"},
+            {"id": "arn:aws:s3:::shop-tmp-1", "kind": "s3.bucket", "tier": "assets", "label": "shop-tmp-1", "region": "us-east-1"},
+            {"id": volumes[0], "kind": "ec2.volume", "tier": "compute", "label": "vol-0abc", "region": "us-east-1"},
+            {"id": volumes[1], "kind": "ec2.volume", "tier": "compute", "label": "vol-0def", "region": "us-east-1"},
+        ],
+        "edges": [
+            {"from": "internet", "to": BUCKET_ARN, "kind": "ingress", "ok": False, "label": "0.0.0.0/0 \"all\"", "reason": "open"},
+            {"from": BUCKET_ARN, "to": volumes[1], "kind": "origin", "ok": True, "label": "", "reason": ""},
+            {"from": "arn:aws:s3:::shop-tmp-1", "to": volumes[0], "kind": "origin", "ok": None, "label": "x|y", "reason": ""},
+        ],
+        "flows": [{"from": "waf", "to": "assets", "kind": "protects", "status": "missing"},
+                  {"from": "assets", "to": "compute", "kind": "origin", "status": "ok"}],
+    }
+
+
+def topology_findings() -> list[Finding]:
+    """The sample findings plus an arch.tier_present FAIL naming the missing tier and alarm coverage."""
+    extra = [
+        finding("arch.tier_present", Status.FAIL, Severity.HIGH, pillar="operations", resource_id="arn:aws:iam::123456789012:root",
+                resource_type="iam.account", region="global", message="The waf tier is missing.",
+                evidence={"missing_tiers": ["waf"]}),
+        finding("cloudwatch.alarm_coverage", Status.FAIL, Severity.MEDIUM, pillar="operations", resource_id=VOLUME_ARN,
+                resource_type="ec2.volume", message="vol-0abc has no alarm on VolumeIdleTime."),
+        finding("cloudwatch.alarm_coverage", Status.PASS, Severity.MEDIUM, pillar="operations",
+                resource_id="arn:aws:ec2:us-east-1:123456789012:volume/vol-0def", resource_type="ec2.volume"),
+    ]
+    return sorted(sample_findings() + extra, key=Finding.sort_key)
+
+
+def topology_result(**metadata) -> Result:
+    result = sample_result(**metadata)
+    result.findings = topology_findings()
+    result.checks_run = sorted({f.check_id for f in result.findings})
+    result.topology = sample_topology()
+    return result
