@@ -2,7 +2,7 @@
 test-report actions).
 
 One ``<testsuite>`` per pillar with findings, ``tests``/``failures``/``errors``/``skipped`` counts and
-the pillar's score in ``<properties>``; one ``<testcase>`` per check × resource
+the pillar's score (and its potential monthly savings, when any) in ``<properties>``; one ``<testcase>`` per check × resource
 (``classname`` the check id, ``name`` the resource ARN and region). FAIL → ``<failure>``
 (type = severity), ERROR → ``<error>``, SKIPPED → ``<skipped>``, WAIVED → ``<skipped>`` whose
 message starts with "waived" and names owner, expiry and reason: a waived finding is not a
@@ -81,6 +81,9 @@ def render_junit(result: Result, *, runbook_base_url: str | None = None) -> str:
         ET.SubElement(props, "property", {"name": "score", "value": score_text(score)})
         ET.SubElement(props, "property", {"name": "account", "value": _x(result.account)})
         ET.SubElement(props, "property", {"name": "waived", "value": str(counts[Status.WAIVED])})
+        if pillar in summary["savings"]["by_pillar"]:
+            ET.SubElement(props, "property", {"name": "monthly_savings_usd",
+                                              "value": f"{summary['savings']['by_pillar'][pillar]:.2f}"})
         for f in findings:
             case = ET.SubElement(suite, "testcase", {
                 "classname": _x(f.check_id),

@@ -218,6 +218,7 @@ def render_sarif(result: Result, *, sarif_location: str | Mapping[str, Any] | No
                 "account": result.account,
                 "regions": result.regions,
                 "scores": summary["scores"],
+                "savings": summary["savings"],
                 **({"tier_scores": summary["tier_scores"], "spec": spec_name(result)} if "tier_scores" in summary else {}),
                 "by_status": summary["by_status"],
                 "evaluated_at": result.metadata.get("evaluated_at"),

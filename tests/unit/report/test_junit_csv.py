@@ -91,3 +91,12 @@ def test_csv_keeps_pass_rows_when_called_like_audit():
     # audit passes show_pass=False for the table; CSV is one row per finding regardless
     text = render(sample_result(), "csv", color=False, width=160, show_pass=False)
     assert sum(1 for r in csv.DictReader(io.StringIO(text)) if r["status"] == Status.PASS.value) == 2
+
+
+def test_junit_pillar_suites_carry_their_potential_savings():
+    result = sample_result()
+    suites = {s.get("name"): s for s in ET.fromstring(render_junit(result)).findall("testsuite")}
+    cost = {p.get("name"): p.get("value") for p in suites["cost"].find("properties")}
+    assert cost["monthly_savings_usd"] == f"{result.summary()['savings']['by_pillar']['cost']:.2f}" == "8.00"
+    security = {p.get("name") for p in suites["security"].find("properties")}
+    assert "monthly_savings_usd" not in security  # nothing to save there

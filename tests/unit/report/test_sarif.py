@@ -117,3 +117,10 @@ def test_runbooks_can_be_passed_in():
     assert rule["helpUri"] == "https://example.com/opsctl/runbooks/s3.bucket_not_public.md"
     other = next(r for r in log["runs"][0]["tool"]["driver"]["rules"] if r["id"] == "ec2.volume_unattached")
     assert "opsctl explain ec2.volume_unattached" in other["help"]["markdown"]  # no runbook given: a pointer
+
+
+def test_run_properties_carry_the_savings_summary():
+    result = sample_result()
+    log = json.loads(render_sarif(result, sarif_location="opsctl.yaml"))
+    assert log["runs"][0]["properties"]["savings"] == result.summary()["savings"]
+    assert log["runs"][0]["properties"]["savings"]["total_monthly_usd"] == 8.0
