@@ -13,7 +13,7 @@ Scores are rounded to one decimal.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from opsctl.findings import PILLARS, Finding, Status
@@ -23,27 +23,28 @@ SEVERITY_WEIGHTS: dict[str, int] = {"critical": 10, "high": 5, "medium": 3, "low
 _OVERALL = "\0overall"
 
 
-def scores(findings: Iterable[Finding]) -> dict[str, Any]:
-    """``{"overall": float|None, "by_pillar": {pillar: float|None}, "weights": {...}}``."""
+def grouped_scores(findings: Iterable[Finding], groups: Callable[[Finding], Iterable[str]],
+                   keys: Iterable[str]) -> dict[str, float | None]:
+    """The score of each key over the findings `groups` puts in it (a finding may count in several)."""
     weighed: dict[str, int] = defaultdict(int)
     failed: dict[str, int] = defaultdict(int)
     for f in findings:
         if f.status not in (Status.PASS, Status.FAIL):
             continue
         weight = SEVERITY_WEIGHTS.get(f.severity.value, 0)
-        for key in (f.pillar, _OVERALL):
+        for key in groups(f):
             weighed[key] += weight
             if f.status is Status.FAIL:
                 failed[key] += weight
+    return {k: round(100.0 * (1.0 - failed[k] / weighed[k]), 1) if weighed[k] else None for k in keys}
 
-    def score(key: str) -> float | None:
-        if not weighed[key]:
-            return None
-        return round(100.0 * (1.0 - failed[key] / weighed[key]), 1)
 
+def scores(findings: Iterable[Finding]) -> dict[str, Any]:
+    """``{"overall": float|None, "by_pillar": {pillar: float|None}, "weights": {...}}``."""
+    by_key = grouped_scores(findings, lambda f: (f.pillar, _OVERALL), (*PILLARS, _OVERALL))
     return {
-        "overall": score(_OVERALL),
-        "by_pillar": {p: score(p) for p in PILLARS},
+        "overall": by_key[_OVERALL],
+        "by_pillar": {p: by_key[p] for p in PILLARS},
         "weights": dict(SEVERITY_WEIGHTS),
     }
 

@@ -24,7 +24,7 @@ from typing import Any
 from opsctl.architecture import Binding, Spec, Tier, bind
 from opsctl.errors import MissingData
 from opsctl.findings import Finding, Status
-from opsctl.scores import SEVERITY_WEIGHTS
+from opsctl.scores import grouped_scores
 
 INTERNET = "internet"
 WORLD = ("0.0.0.0/0", "::/0")
@@ -483,20 +483,9 @@ def tier_scores(findings: Iterable[Finding], topology: dict[str, Any]) -> dict[s
     """0–100 per tier of the spec: 100 × (1 − Σ weight(FAIL) / Σ weight(PASS + FAIL)) over the findings
     on the tier's resources (and arch.* findings naming the tier), weights as opsctl.scores; None when
     nothing of the tier was weighed. A resource in two tiers counts in both."""
-    names = {t["name"] for t in topology.get("tiers") or []}
-    arn_tiers = _arn_tiers(topology)
-    weighed: dict[str, int] = defaultdict(int)
-    failed: dict[str, int] = defaultdict(int)
-    for f in findings:
-        if f.status not in (Status.PASS, Status.FAIL):
-            continue
-        weight = SEVERITY_WEIGHTS.get(f.severity.value, 0)
-        for tier in _finding_tiers(f, arn_tiers, names):
-            weighed[tier] += weight
-            if f.status is Status.FAIL:
-                failed[tier] += weight
-    return {t["name"]: (round(100.0 * (1.0 - failed[t["name"]] / weighed[t["name"]]), 1) if weighed[t["name"]] else None)
-            for t in topology.get("tiers") or []}
+    tiers = [t["name"] for t in topology.get("tiers") or []]
+    names, arn_tiers = set(tiers), _arn_tiers(topology)
+    return grouped_scores(findings, lambda f: _finding_tiers(f, arn_tiers, names), tiers)
 
 
 def alarm_coverage_by_tier(findings: Iterable[Finding], topology: dict[str, Any]) -> dict[str, dict[str, Any]]:
