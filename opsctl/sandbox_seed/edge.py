@@ -20,10 +20,12 @@ where moto allows one):
   over to the replica (moto refuses a group as the default behaviour's target); the API
   load balancer as an HTTPS-only custom origin for /api/*, WAF attached, HTTPS redirect,
   TLSv1.2_2021 with an ACM certificate, HTTP/2+3, compression, standard logging. Its S3 origins
-  carry an Origin Access Control, which moto drops (MOTO-NOTES.md), so the OAC check fails here.
+  carry an Origin Access Control (moto before 5.2.6 drops it, MOTO-NOTES.md, and the OAC check
+  fails there too).
 * Distribution "downloads" (tier edge): a legacy download site with every edge mistake: HTTP
   allowed, TLSv1 with a custom certificate, HTTP-only origin, no WAF, no logging, HTTP/1.1, no
-  compression, no origin group.
+  compression, no origin group, and the partner-exports bucket served under /exports/* as an S3
+  origin without origin access control (which is why that bucket was made public).
 """
 
 from __future__ import annotations
@@ -49,7 +51,7 @@ def seed(env: Any) -> None:
     acl_arn = _seed_web_acl(env)
     cert_arn = _seed_certificate(env)
     shop = _seed_shop_distribution(env, names, acl_arn, cert_arn)
-    downloads = _seed_downloads_distribution(env, cert_arn)
+    downloads = _seed_downloads_distribution(env, names, cert_arn)
     for bucket, region in ((names["assets"], env.region), (names["replica"], env.second_region)):
         env.client("s3", region).put_bucket_policy(Bucket=bucket, Policy=json.dumps(_assets_policy(bucket, shop["ARN"])))
     env.outputs["assets_bucket"] = names["assets"]
@@ -259,16 +261,21 @@ def _seed_shop_distribution(env: Any, names: dict[str, str], acl_arn: str, cert_
     return _create_distribution(env, "shop", config)
 
 
-def _seed_downloads_distribution(env: Any, cert_arn: str) -> dict[str, Any]:
-    origin = _custom_origin("legacy-downloads", f"downloads-origin.{DOMAIN}", "http-only")
+def _seed_downloads_distribution(env: Any, names: dict[str, str], cert_arn: str) -> dict[str, Any]:
+    origins = [_custom_origin("legacy-downloads", f"downloads-origin.{DOMAIN}", "http-only"),
+               # No origin access control: CloudFront reads the bucket anonymously, so it had to be public.
+               _s3_origin("partner-exports", names["exports"], env.region, oac_id="")]
     config = {
         "CallerReference": "3d-shop-downloads",
         "Comment": "Legacy model downloads (pre-migration)",
         "Enabled": True,
         "Aliases": {"Quantity": 1, "Items": [f"downloads.{DOMAIN}"]},
-        "Origins": {"Quantity": 1, "Items": [origin]},
+        "Origins": {"Quantity": len(origins), "Items": origins},
         "DefaultCacheBehavior": {"TargetOriginId": "legacy-downloads", "ViewerProtocolPolicy": "allow-all", "Compress": False,
                                  "CachePolicyId": CACHING_OPTIMIZED},
+        "CacheBehaviors": {"Quantity": 1, "Items": [
+            {"PathPattern": "/exports/*", "TargetOriginId": "partner-exports", "ViewerProtocolPolicy": "allow-all",
+             "Compress": False, "CachePolicyId": CACHING_OPTIMIZED}]},
         "ViewerCertificate": {"ACMCertificateArn": cert_arn, "SSLSupportMethod": "sni-only", "MinimumProtocolVersion": "TLSv1"},
         "HttpVersion": "http1.1",
         "PriceClass": "PriceClass_All",
