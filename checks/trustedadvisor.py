@@ -78,8 +78,21 @@ def trusted_advisor(account: dict[str, Any], ctx: CheckContext) -> Iterator[Outc
     if support is None and newer is None:
         yield _unavailable(ctx, support_gap)
         return
-    for ta in merge(support or [], newer or []):
+    checks = merge(support or [], newer or [])
+    if len(checks) > 1 and all(ta.error for ta in checks):
+        yield _none_readable(checks)
+        return
+    for ta in checks:
         yield from evaluate(ta)
+
+
+def _none_readable(checks: list[TaCheck]) -> Outcome:
+    """Every check's result failed (an endpoint without the results API, a role allowed only to list
+    checks): one ERROR for the account, naming the first failure, instead of one per check."""
+    return Outcome(Status.ERROR,
+                   f"Could not read the result of any of the {len(checks)} Trusted Advisor checks listed; "
+                   f"the first failure: {checks[0].error}",
+                   {"ta_check_ids": [ta.key for ta in checks], "source": sorted({ta.source for ta in checks})})
 
 
 # ----- reading the snapshot ---------------------------------------------------------------------

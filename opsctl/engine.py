@@ -79,7 +79,9 @@ class Result:
             if f.status is not Status.FAIL or f.pillar != "cost" and f.monthly_savings_usd is None:
                 continue
             if f.monthly_savings_usd is None:
-                unpriced += 1
+                # Only a finding that tried to price itself and says why it could not (savings_note);
+                # a missing lifecycle rule or budget has no price to look up.
+                unpriced += "savings_note" in f.evidence
                 continue
             key = savings_subject(f)
             kept = best.get(key)

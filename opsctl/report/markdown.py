@@ -155,7 +155,7 @@ def render_markdown(result: Result, *, runbook_base_url: str | None = None, max_
         if savings.get("overlap_monthly_usd"):
             block += [f"{usd(savings['overlap_monthly_usd'])} more is flagged twice for the same resources and counted once.", ""]
         if savings["unpriced_findings"]:
-            block += [f"{savings['unpriced_findings']} cost finding(s) have no figure (price not in the price table).", ""]
+            block += [f"{savings['unpriced_findings']} cost finding(s) have no figure: the price table does not back one (each finding's savings_note says why).", ""]
         if not budget.add_block(block):
             left_out.append("the savings table")
 

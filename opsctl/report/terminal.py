@@ -103,8 +103,8 @@ def _savings_table(result: Result) -> Table | None:
         notes.append(f"${savings['overlap_monthly_usd']:,.2f} more is flagged twice for the same resources "
                      "(e.g. by Trusted Advisor too) and counted once.")
     if savings["unpriced_findings"]:
-        notes.append(f"{savings['unpriced_findings']} cost finding(s) have no figure: their price is not in the price "
-                     "table (see each finding's savings_note).")
+        notes.append(f"{savings['unpriced_findings']} cost finding(s) have no figure: the price table does not back "
+                     "one (each finding's savings_note says why).")
     if notes:
         table.caption = "\n".join(notes)
     return table

@@ -137,7 +137,9 @@ def test_savings_total_per_pillar_and_check_count_each_resource_once():
         _cost_finding("trustedadvisor.check", "arn:aws:trustedadvisor::123456789012:row/2", 18.25, aws_resource_id="shop-admin"),
         _cost_finding("elb.alb_idle", alb, 16.43),                          # TA's larger figure wins
         _cost_finding("ec2.instance_idle", "arn:aws:ec2:eu-west-1:123456789012:instance/i-0abc", 5.0, region="eu-west-1"),
-        _cost_finding("ec2.volume_gp2", "arn:aws:ec2:us-east-1:123456789012:volume/vol-1", None),
+        _cost_finding("ec2.volume_gp2", "arn:aws:ec2:us-east-1:123456789012:volume/vol-1", None,
+                      savings_note="no price for ebs_gb_month gp2 in us-east-1"),
+        _cost_finding("s3.bucket_lifecycle", "arn:aws:s3:::logs", None),   # nothing to price: not 'unpriced'
     ]
     savings = Result(findings, [], "123456789012", ["us-east-1", "eu-west-1"], []).summary()["savings"]
     assert savings["by_check"] == {"ec2.instance_idle": 38.87, "trustedadvisor.check": 18.25}

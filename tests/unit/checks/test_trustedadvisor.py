@@ -215,3 +215,26 @@ def test_not_collected_at_all_is_error():
     snap = snapshot(data(), collected={"iam.account": ["global"]})
     finding = one(run(CHECK, snap))
     assert finding.status.value == "ERROR" and "was not collected" in finding.message
+
+
+NOT_IMPLEMENTED = "support:DescribeTrustedAdvisorCheckResult in global failed with HTTP500: the endpoint does not implement it"
+
+
+def test_no_result_readable_is_one_error_for_the_account_not_one_per_check():
+    unreadable = {"status": NOT_IMPLEMENTED, "flagged_resources": NOT_IMPLEMENTED}
+    support = [ta(*SG_PORTS, "warning", errors=unreadable), ta(*ROOT_MFA, "warning", errors=unreadable),
+               ta(*EBS, "warning", errors=unreadable)]
+    finding = one(run(CHECK, snapshot(data(support), coverage=[NO_NEWER])))
+    assert finding.status.value == "ERROR"
+    assert finding.resource_id == f"arn:aws:iam::{ACCOUNT}:root"
+    assert "any of the 3 Trusted Advisor checks" in finding.message and "HTTP500" in finding.message
+    assert sorted(finding.evidence["ta_check_ids"]) == sorted([SG_PORTS[0], ROOT_MFA[0], EBS[0]])
+
+
+def test_some_results_readable_keeps_an_error_per_unreadable_check():
+    unreadable = {"status": NOT_IMPLEMENTED, "flagged_resources": NOT_IMPLEMENTED}
+    findings = run(CHECK, snapshot(data([ta(*SG_PORTS, "ok"), ta(*ROOT_MFA, "warning", errors=unreadable)]),
+                                   coverage=[NO_NEWER]))
+    assert sorted(f.status.value for f in findings) == ["ERROR", "PASS"]
+    error = next(f for f in findings if f.status.value == "ERROR")
+    assert '"MFA on Root Account"' in error.message and error.resource_id.endswith(ROOT_MFA[0])
