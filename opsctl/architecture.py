@@ -36,7 +36,7 @@ from typing import Any
 
 import yaml
 
-from opsctl.errors import UsageError
+from opsctl.errors import UsageError, unknown_key
 
 SPEC_VERSION = 1
 DEFAULT_SPEC_FILE = "architecture.yaml"  # in opsctl.checks.data
@@ -198,7 +198,7 @@ def _selector(path: str, node: yaml.Node, tier: str) -> Selector:
     fields: dict[str, Any] = {}
     for key, knode, vnode in _mapping(path, node, f"tiers.{tier}.select"):
         if key not in _SELECTOR_KEYS:
-            raise _err(path, knode, f"tiers.{tier}.select: unknown key {key!r} (known: {', '.join(_SELECTOR_KEYS)})")
+            raise _err(path, knode, f"tiers.{tier}.select: {unknown_key(key, list(_SELECTOR_KEYS), 'known')}")
         if key == "tags":
             pairs = []
             for tag, _, tnode in _mapping(path, vnode, f"tiers.{tier}.select.tags"):
@@ -235,7 +235,7 @@ def _tier(path: str, name: str, knode: yaml.Node, node: yaml.Node) -> Tier:
     fields = dict((k, (kn, v)) for k, kn, v in _mapping(path, node, f"tiers.{name}"))
     for key, (kn, _) in fields.items():
         if key not in ("kind", "select", "params", "description"):
-            raise _err(path, kn, f"tiers.{name}: unknown key {key!r} (known: kind, select, params, description)")
+            raise _err(path, kn, f"tiers.{name}: {unknown_key(key, ['kind', 'select', 'params', 'description'], 'known')}")
     if "kind" not in fields:
         raise _err(path, knode, f"tiers.{name} needs a kind ({', '.join(KINDS)})")
     kind = _str(path, fields["kind"][1], f"tiers.{name}.kind")
@@ -263,7 +263,7 @@ def _flows(path: str, node: yaml.Node, tiers: dict[str, Tier]) -> list[Flow]:
         ends: dict[str, str] = {}
         for key, knode, vnode in _mapping(path, item, "flows entry"):
             if key not in ("from", "to"):
-                raise _err(path, knode, f"flows entry: unknown key {key!r} (known: from, to)")
+                raise _err(path, knode, f"flows entry: {unknown_key(key, ['from', 'to'], 'known')}")
             ends[key] = _str(path, vnode, f"flows.{key}")
             if ends[key] not in tiers:
                 raise _err(path, vnode, f"flows.{key}: no tier named {ends[key]!r} (tiers: {', '.join(tiers)})")
@@ -293,7 +293,7 @@ def parse_spec_node(node: yaml.Node | None, path: str) -> Spec:
     known = ("version", "name", "description", "extends", "tiers", "flows")
     for key, (kn, _) in entries.items():
         if key not in known:
-            raise _err(path, kn, f"unknown key {key!r} (known keys: {', '.join(known)})")
+            raise _err(path, kn, unknown_key(key, list(known)))
     if "version" in entries:
         version = _value(entries["version"][1])
         if version != SPEC_VERSION:

@@ -17,13 +17,14 @@ the wrong type, an unknown check id or parameter is a one-line error naming file
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from opsctl.errors import UsageError
+from opsctl.errors import UsageError, unknown_key
 from opsctl.findings import PILLARS, Severity
 
 DEFAULT_CONFIG_NAME = "opsctl.yaml"
@@ -105,7 +106,9 @@ def _check_params(path: str, node: yaml.Node, registry: dict[str, Any]) -> dict[
     for key_node, value_node in node.value:
         cid = _scalar(path, key_node, "checks")
         if cid not in registry:
-            raise _err(path, key_node, f"checks: unknown check id {cid!r}; `opsctl checks list` shows the ids")
+            near = difflib.get_close_matches(cid, list(registry), n=1, cutoff=0.75)
+            hint = f" (did you mean {near[0]!r}?)" if near else ""
+            raise _err(path, key_node, f"checks: unknown check id {cid!r}{hint}; `opsctl checks list` shows the ids")
         spec = registry[cid]
         if not isinstance(value_node, yaml.MappingNode):
             raise _err(path, value_node, f"checks.{cid} must map parameter names to values")
@@ -114,7 +117,9 @@ def _check_params(path: str, node: yaml.Node, registry: dict[str, Any]) -> dict[
             name = _scalar(path, pk, f"checks.{cid}")
             if name not in spec.params:
                 known = ", ".join(spec.params) or "none"
-                raise _err(path, pk, f"checks.{cid}: unknown parameter {name!r} (parameters: {known})")
+                near = difflib.get_close_matches(name, list(spec.params), n=1, cutoff=0.6)
+                hint = f"did you mean {near[0]!r}? " if near else ""
+                raise _err(path, pk, f"checks.{cid}: unknown parameter {name!r} ({hint}parameters: {known})")
             value = _scalar(path, pv, f"checks.{cid}.{name}") if isinstance(pv, yaml.ScalarNode) else yaml.safe_load(yaml.serialize(pv))
             default = spec.params[name]
             ok = isinstance(value, type(default)) and not (isinstance(value, bool) and not isinstance(default, bool))
@@ -163,7 +168,7 @@ def parse_config(text: str, path: str, registry: dict[str, Any]) -> Config:
     for key_node, value_node in root.value:
         key = _scalar(path, key_node, "key")
         if key not in handlers:
-            raise _err(path, key_node, f"unknown key {key!r} (known keys: {', '.join(handlers)})")
+            raise _err(path, key_node, unknown_key(key, list(handlers)))
         if key in seen:
             raise _err(path, key_node, f"key {key!r} appears twice")
         seen.add(key)
@@ -192,7 +197,7 @@ def mapping_entries(path: str, node: yaml.Node, section: str, keys: tuple[str, .
     for key_node, value_node in node.value:
         key = _scalar(path, key_node, section)
         if key not in keys:
-            raise _err(path, key_node, f"{section}: unknown key {key!r} (known keys: {', '.join(keys)})")
+            raise _err(path, key_node, f"{section}: {unknown_key(key, list(keys))}")
         if key in seen:
             raise _err(path, key_node, f"{section}: key {key!r} appears twice")
         seen.add(key)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import difflib
+
 
 class OpsctlError(Exception):
     """A problem the user can fix; the CLI prints `opsctl: <message>` and exits with `exit_code`."""
@@ -23,3 +25,10 @@ class MissingData(Exception):
     def __init__(self, reason: str):
         super().__init__(reason)
         self.reason = reason
+
+
+def unknown_key(key: object, known: list[str] | tuple[str, ...], label: str = "known keys") -> str:
+    """`unknown key 'workrs' (did you mean 'workers'? known keys: …)` — the typo's likely fix first."""
+    near = difflib.get_close_matches(str(key), [str(k) for k in known], n=1, cutoff=0.6)
+    hint = f"did you mean {near[0]!r}? " if near else ""
+    return f"unknown key {key!r} ({hint}{label}: {', '.join(str(k) for k in known)})"

@@ -42,7 +42,7 @@ from typing import Any
 
 import yaml
 
-from opsctl.errors import UsageError
+from opsctl.errors import UsageError, unknown_key
 
 #: Hours in a month, as AWS's own pricing examples count them (365 × 24 / 12).
 HOURS_PER_MONTH = 730
@@ -175,7 +175,7 @@ def parse_price_table(text: str, label: str) -> PriceTable:
     top = {key: (key_node, value) for key, key_node, value in _mapping(label, root, "the price table")}
     for key, (key_node, _) in top.items():
         if key not in _TOP_LEVEL:
-            raise _fail(label, key_node, f"unknown key {key!r} (expected {', '.join(_TOP_LEVEL)})")
+            raise _fail(label, key_node, unknown_key(key, list(_TOP_LEVEL), 'expected'))
     for required in ("as_of", "source", "prices"):
         if required not in top:
             raise _fail(label, root, f"the price table needs {required!r}")

@@ -33,7 +33,7 @@ from typing import Any
 
 import yaml
 
-from opsctl.errors import UsageError
+from opsctl.errors import UsageError, unknown_key
 from opsctl.findings import Finding, Status
 
 REQUIRED = ("check", "resource", "reason", "owner", "expires")
@@ -106,7 +106,7 @@ def _parse_one(path: str, node: yaml.Node, index: int) -> Waiver:
     for key_node, value_node in node.value:
         key = key_node.value if isinstance(key_node, yaml.ScalarNode) else None
         if key not in REQUIRED + OPTIONAL:
-            raise _err(path, key_node, f"{where}: unknown key {key!r} (keys: {', '.join(REQUIRED + OPTIONAL)})")
+            raise _err(path, key_node, f"{where}: {unknown_key(key, list(REQUIRED + OPTIONAL), 'keys')}")
         if key in values:
             raise _err(path, key_node, f"{where}: key {key!r} appears twice")
         values[key] = _expires(path, value_node, where) if key == "expires" else _text(path, value_node, where, key)

@@ -45,11 +45,12 @@ def test_full_config():
 @pytest.mark.parametrize(
     "text, expected",
     [
-        ("regions: [us-east-1]\nregon: x\n", "opsctl.yaml:2: unknown key 'regon'"),
+        ("regions: [us-east-1]\nregon: x\n", "opsctl.yaml:2: unknown key 'regon' (did you mean 'regions'?"),
         ("workers: many\n", "opsctl.yaml:1: workers must be an integer"),
         ("fail_on: urgent\n", "opsctl.yaml:1: fail_on: 'urgent' is not one of"),
         ("checks:\n  s3.nope: {a: 1}\n", "opsctl.yaml:2: checks: unknown check id 's3.nope'"),
-        ("checks:\n  autoscaling.group_min_capacity:\n    min_instance: 3\n", "opsctl.yaml:3: checks.autoscaling.group_min_capacity: unknown parameter 'min_instance'"),
+        ("checks:\n  autoscaling.group_headrom: {}\n", "unknown check id 'autoscaling.group_headrom' (did you mean 'autoscaling.group_headroom'?)"),
+        ("checks:\n  autoscaling.group_min_capacity:\n    min_instance: 3\n", "opsctl.yaml:3: checks.autoscaling.group_min_capacity: unknown parameter 'min_instance' (did you mean 'min_instances'?"),
         ("checks:\n  autoscaling.group_min_capacity:\n    min_instances: three\n", "opsctl.yaml:3: checks.autoscaling.group_min_capacity.min_instances must be int"),
         ("checks:\n  autoscaling.group_min_capacity:\n    min_instances: true\n", "must be int"),
         ("regions: [us-east-1\n", "opsctl.yaml:2: not valid YAML"),
@@ -75,3 +76,11 @@ def test_default_file_in_cwd_and_missing_explicit(tmp_path):
 
 def test_empty_file_is_defaults():
     assert parse("").regions == []
+
+
+def test_unknown_key_without_a_near_match_lists_the_known_keys_only() -> None:
+    from opsctl.errors import unknown_key
+
+    assert unknown_key("zzz", ["regions", "workers"]) == "unknown key 'zzz' (known keys: regions, workers)"
+    assert unknown_key("workrs", ["regions", "workers"]) == (
+        "unknown key 'workrs' (did you mean 'workers'? known keys: regions, workers)")

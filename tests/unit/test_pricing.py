@@ -103,7 +103,7 @@ MALFORMED = [
     ("as_of: soon\nsource: x\nprices: {}\n", 1, "ISO date"),
     ("as_of: 2025-01-01\nprices: {}\n", 1, "needs 'source'"),
     ("as_of: 2025-01-01\nsource: x\ncurrency: EUR\nprices: {}\n", 3, "currency must be USD"),
-    ("as_of: 2025-01-01\nsource: x\nprice: {}\n", 3, "unknown key 'price'"),
+    ("as_of: 2025-01-01\nsource: x\nprice: {}\n", 3, "unknown key 'price' (did you mean 'prices'?"),
     ("as_of: 2025-01-01\nsource: x\nprices:\n  alb_hour:\n    us-east-1: {default: 0.1}\n    us-east-1: {default: 0.2}\n", 6,
      "appears twice"),
     ("as_of: 2025-01-01\nsource: x\nprices:\n  alb_hour: 0.02\n", 4, "must be a mapping"),

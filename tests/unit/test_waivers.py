@@ -76,7 +76,7 @@ def test_parse_bare_list_quoted_date_numeric_ticket_and_empty_files():
         ("- check: a.b\n  resource: '*'\n  reason: r\n  owner: o\n  expires: next year\n",
          "w.yaml:5: waiver #1: expires must be a date YYYY-MM-DD, got 'next year'"),
         ("- check: a.b\n  resource: '*'\n  reason: r\n  owner: o\n  expires: 2026-01-01\n  expiry: 2027-01-01\n",
-         "w.yaml:6: waiver #1: unknown key 'expiry'"),
+         "w.yaml:6: waiver #1: unknown key 'expiry' (did you mean 'expires'?"),
         ("- check: a.b\n  resource: '*'\n  reason: ''\n  owner: o\n  expires: 2026-01-01\n",
          "w.yaml:3: waiver #1: reason must be a non-empty string"),
         ("- check: a.b\n  resource: [a, b]\n  reason: r\n  owner: o\n  expires: 2026-01-01\n",
