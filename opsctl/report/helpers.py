@@ -117,3 +117,28 @@ def pillar_rows(summary: dict[str, Any], include_empty: bool = False) -> list[Pi
 def one_line(text: Any) -> str:
     """Text on one line: newlines and tabs become spaces."""
     return " ".join(str(text).split())
+
+
+def prices_note(metadata: dict[str, Any]) -> str | None:
+    """Where the savings figures come from and how old they are, from the result's metadata:
+    `Prices: on-demand list prices as of 2025-01-01 (built-in table, 23 months before this run);
+    --prices FILE for your own.` None when the result names no price table (an old result)."""
+    prices = metadata.get("prices") or {}
+    as_of = str(prices.get("as_of") or "")
+    if not as_of:
+        return None
+    where = "built-in table" if prices.get("file") in (None, "", "built-in") else str(prices["file"])
+    age = _months_between(as_of, str(metadata.get("evaluated_at") or ""))
+    if age is not None and age >= 1:
+        where += f", {age} month{'s' if age != 1 else ''} before this run"
+    return f"Prices: on-demand list prices as of {as_of} ({where}); --prices FILE for your own."
+
+
+def _months_between(earlier: str, later: str) -> int | None:
+    try:
+        a = (int(earlier[0:4]), int(earlier[5:7]), int(earlier[8:10]))
+        b = (int(later[0:4]), int(later[5:7]), int(later[8:10]))
+    except ValueError:
+        return None
+    months = (b[0] - a[0]) * 12 + (b[1] - a[1]) - (1 if b[2] < a[2] else 0)
+    return months if months >= 0 else None

@@ -20,7 +20,7 @@ from opsctl import __version__
 from opsctl.engine import Result
 from opsctl.findings import PILLARS, Severity, Status
 from opsctl.report.common import resource_label
-from opsctl.report.helpers import pillar_rows, runbook_url, service_of, usd, waiver_text
+from opsctl.report.helpers import pillar_rows, prices_note, runbook_url, service_of, usd, waiver_text
 from opsctl.report.tiers import spec_name, tier_index, tier_rows
 from opsctl.scores import score_text
 
@@ -103,6 +103,7 @@ def render_html(result: Result, *, runbook_base_url: str | None = None, title: s
         "waivers": list(getattr(result, "waivers", []) or []),
         "coverage": result.coverage,
         "savings_checks": list(summary["savings"]["by_check"].items()),
+        "prices_note": prices_note(result.metadata),
         "tier_rows": tier_rows(result, summary),
         "spec_name": spec_name(result),
         "svg": _svg(result),

@@ -28,6 +28,7 @@ from opsctl.report.helpers import (
     SEVERITY_ICON,
     one_line,
     pillar_rows,
+    prices_note,
     runbook_url,
     service_of,
     usd,
@@ -156,6 +157,9 @@ def render_markdown(result: Result, *, runbook_base_url: str | None = None, max_
             block += [f"{usd(savings['overlap_monthly_usd'])} more is flagged twice for the same resources and counted once.", ""]
         if savings["unpriced_findings"]:
             block += [f"{savings['unpriced_findings']} cost finding(s) have no figure: the price table does not back one (each finding's savings_note says why).", ""]
+        note = prices_note(result.metadata)
+        if note:
+            block += [note.replace("--prices FILE", "`--prices FILE`"), ""]
         if not budget.add_block(block):
             left_out.append("the savings table")
 

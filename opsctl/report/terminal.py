@@ -13,6 +13,7 @@ from rich.text import Text
 from opsctl.engine import Result
 from opsctl.findings import PILLARS, Finding, Status
 from opsctl.report.common import resource_label
+from opsctl.report.helpers import prices_note
 from opsctl.report.tiers import spec_name, tier_rows
 from opsctl.scores import score_text
 
@@ -83,7 +84,8 @@ def _tiers_table(result: Result) -> Table | None:
     return table
 
 
-def _savings_table(result: Result) -> Table | None:
+def _savings_table(result: Result) -> tuple[Table, list[str]] | None:
+    """The savings table and the notes printed under it (full width, not wrapped to the table)."""
     savings = result.summary()["savings"]
     if not savings["by_check"] and not savings["unpriced_findings"]:
         return None
@@ -105,9 +107,10 @@ def _savings_table(result: Result) -> Table | None:
     if savings["unpriced_findings"]:
         notes.append(f"{savings['unpriced_findings']} cost finding(s) have no figure: the price table does not back "
                      "one (each finding's savings_note says why).")
-    if notes:
-        table.caption = "\n".join(notes)
-    return table
+    note = prices_note(result.metadata)
+    if note:
+        notes.append(note)
+    return table, notes
 
 
 def _coverage_table(result: Result) -> Table | None:
@@ -149,7 +152,10 @@ def render_terminal(result: Result, *, color: bool = True, width: int = 160, sho
     savings = _savings_table(result)
     if savings is not None:
         console.print()
-        console.print(savings)
+        table, notes = savings
+        console.print(table)
+        for line in notes:
+            console.print(Text(line, style="dim"))
     coverage = _coverage_table(result)
     if coverage is not None:
         console.print()
