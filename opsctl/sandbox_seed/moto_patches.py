@@ -24,6 +24,11 @@ moto is as it was.
 4. WAFv2 ListResourcesForWebACL, which moto lacks. moto keeps each web ACL's associations (it
    answers GetWebACLForResource from them), so the patch serves the list from the same data,
    filtered by ResourceType (default APPLICATION_LOAD_BALANCER, as in AWS).
+5. ACM validation. moto keeps a DNS-validated certificate PENDING_VALIDATION for its first 60 s
+   (MOTO_ACM_VALIDATION_WAIT), then reports it ISSUED: an audit right after seeding saw the load
+   balancers' certificates as pending (no expiry finding) and one a minute later as issued, so
+   two runs of the same sandbox disagreed. In AWS a listener cannot use a pending certificate;
+   the sandbox issues them at once (wait 0), so every run sees the same account.
 """
 
 from __future__ import annotations
@@ -68,6 +73,7 @@ def apply() -> None:
             _patch_trustedadvisor_endpoint()
             _patch_service_quotas()
             _patch_wafv2()
+            _patch_acm()
 
 
 def revert() -> None:
@@ -90,7 +96,7 @@ def is_applied() -> bool:
     return _DEPTH > 0
 
 
-def _set(cls: type, name: str, value: Any) -> None:
+def _set(cls: Any, name: str, value: Any) -> None:
     _ORIGINALS.append((cls, name, cls.__dict__.get(name, _ABSENT)))
     setattr(cls, name, value)
 
@@ -489,3 +495,9 @@ def _patch_wafv2() -> None:
         return 200, {"Content-Type": "application/json"}, json.dumps({"ResourceArns": arns})
 
     _set(WAFV2Response, "list_resources_for_web_acl", list_resources_for_web_acl)
+
+
+def _patch_acm() -> None:
+    from moto import settings
+
+    _set(settings, "ACM_VALIDATION_WAIT", 0)
