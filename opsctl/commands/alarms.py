@@ -108,8 +108,9 @@ def _build() -> click.Group:
         conflicts and skipped resources excepted.
 
         \b
-        Needs, besides the audit's read-only permissions: cloudwatch:PutMetricAlarm
-        (and cloudwatch:DescribeAlarms, cloudwatch:ListTagsForResource, which the audit has).
+        Needs, besides the audit's read-only permissions: cloudwatch:PutMetricAlarm and
+        cloudwatch:TagResource (new alarms carry the opsctl:managed tag), plus
+        cloudwatch:DescribeAlarms and cloudwatch:ListTagsForResource, which the audit has.
 
         \b
         Examples:

@@ -87,5 +87,7 @@ def test_policy_grants_every_action_used_and_only_reads():
 
 
 if __name__ == "__main__":
-    POLICY.write_text(json.dumps(policy_document(actions_used()), indent=2) + "\n")
+    from tests.unit.test_iam_policy_source import actions_in_source
+
+    POLICY.write_text(json.dumps(policy_document(actions_used() | set(actions_in_source())), indent=2) + "\n")
     print(f"wrote {POLICY}", file=sys.stderr)
