@@ -76,9 +76,11 @@ class AuditFollowup:
             return None
         return new_failures(self.baseline, result.findings)
 
-    def finish(self, result: Any, report_dir: str | None, show_pass: bool, echo=None, **render_options: Any) -> list[Path]:
+    def finish(self, result: Any, report_dir: str | None, show_pass: bool, echo=None, fail_on: str = "high",
+               **render_options: Any) -> list[Path]:
         """Write the report directory (`render_options` go to every renderer, e.g. sarif_location,
-        runbook_base_url), then say on stderr what was written and how waivers and the baseline came out."""
+        runbook_base_url), then say on stderr what was written and how waivers and the baseline came out
+        (with --fail-on-new: how many new FAILs reach `fail_on`, the ones the exit code counts)."""
         from opsctl.report.diff_report import headline
         from opsctl.waivers import describe
 
@@ -93,11 +95,23 @@ class AuditFollowup:
             echo(line)
         if self.diff is not None:
             c = self.diff["counts"]
-            counted = f"; {c['new']} new FAIL(s) count for the exit code" if self.fail_on_new else ""
+            counted = f"; {self._counted(result, fail_on)}" if self.fail_on_new else ""
             echo(f"since {self.diff['old']['file']}: {headline(self.diff)}{counted}")
             for w in self.diff["warnings"]:
                 echo(f"warning: {w}")
         return written
+
+
+    def _counted(self, result: Any, fail_on: str) -> str:
+        """`1 new FAIL counts for the exit code (at or above --fail-on high)`, or how many do not."""
+        from opsctl.findings import Severity, Status
+
+        new = self.new_only(result) or set()
+        fails = [f for f in result.findings if f.status is Status.FAIL and (f.check_id, f.resource_id) in new]
+        floor = None if fail_on == "none" else Severity(fail_on).rank
+        counted = sum(1 for f in fails if floor is not None and f.severity.rank >= floor)
+        return (f"{counted} of {len(fails)} new FAIL(s) at or above --fail-on {fail_on} "
+                f"count{'s' if counted == 1 else ''} for the exit code")
 
 
 def _stderr(line: str) -> None:

@@ -235,8 +235,9 @@ def audit(aws_opts, selection, config_path, snapshot_path, save_snapshot, fmt, o
         _stderr_console().print(
             f"[dim]{'wrote ' + output if output else ''}{' · ' if output and save_snapshot else ''}"
             f"{'snapshot ' + save_snapshot if save_snapshot else ''}[/dim]", highlight=False)
-    followup.finish(result, report_dir, show_pass, **render_opts)
-    code = core.exit_code(result, fail_on or cfg.fail_on or "high", strict, followup.new_only(result))
+    fail_on = fail_on or cfg.fail_on or "high"
+    followup.finish(result, report_dir, show_pass, fail_on=fail_on, **render_opts)
+    code = core.exit_code(result, fail_on, strict, followup.new_only(result))
     sys.exit(code)
 
 

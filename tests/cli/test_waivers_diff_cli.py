@@ -191,9 +191,10 @@ def test_baseline_and_fail_on_new(runner, tmp_path, one_defect):
     diff = json.loads((second / "opsctl-diff.json").read_text())
     assert [e["resource_id"] for e in diff["findings"]["new"]] == [NEWB]
     assert "### New (1)" in (second / "opsctl-diff.md").read_text()
-    assert "1 new FAIL(s) count for the exit code" in result.stderr
-    assert audit(runner, "--snapshot", worse, *SELECT, "--fail-on", "high", "--baseline", baseline,
-                 "--fail-on-new").exit_code == 0, "a new FAIL below --fail-on does not count"
+    assert "1 of 1 new FAIL(s) at or above --fail-on medium counts for the exit code" in result.stderr
+    below = audit(runner, "--snapshot", worse, *SELECT, "--fail-on", "high", "--baseline", baseline, "--fail-on-new")
+    assert below.exit_code == 0, "a new FAIL below --fail-on does not count"
+    assert "0 of 1 new FAIL(s) at or above --fail-on high count for the exit code" in below.stderr
 
     fixed = snap(tmp_path, "snap3.json", bucket("shop-assets"), bucket("shop-tmp-1"))
     result = audit(runner, "--snapshot", fixed, *SELECT, "--baseline", baseline, "--fail-on-new")
