@@ -28,6 +28,12 @@ Exit codes:
   3  audit incomplete: coverage gaps or ERROR findings, with --strict
   4  internal error (a bug: please report it)"""
 
+INVENTORY_EXIT_CODES_HELP = """\b
+Exit codes:
+  0  snapshot written (a failed call is recorded in its `coverage`, and the wrote line counts them)
+  2  usage or configuration error (bad flag, config, output path, credentials)
+  4  internal error (a bug: please report it)"""
+
 from opsctl.report import formats as _report_formats  # noqa: E402 - import-light registry of formats
 
 FORMATS = _report_formats()
@@ -305,7 +311,7 @@ def inventory() -> None:
     """Collect the account's inventory into a snapshot file."""
 
 
-@inventory.command("collect", epilog=EXIT_CODES_HELP)
+@inventory.command("collect", epilog=INVENTORY_EXIT_CODES_HELP)
 @aws_options
 @config_option
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, writable=True), metavar="FILE",
@@ -522,10 +528,15 @@ def sandbox_up(port) -> None:
     """Start and seed the sandbox, print how to point tools at it, and run until Ctrl-C.
 
     \b
-    In another shell:
-      eval "$(opsctl sandbox up | grep ^export)"   # or copy the printed lines
+    Run it in one shell, paste the export lines it prints into another, then:
       opsctl audit --region us-east-1 --region eu-west-1
       aws s3 ls
+    \b
+    Or in one shell, in the background (it prints within ~10 s):
+      opsctl sandbox up > sandbox.env &
+      sleep 15; eval "$(grep ^export sandbox.env)"
+      opsctl audit --region us-east-1 --region eu-west-1
+      kill %1                                        # stops it
     """
     from opsctl import sandbox as sb
 
