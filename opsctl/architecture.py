@@ -36,7 +36,7 @@ from typing import Any
 
 import yaml
 
-from opsctl.errors import UsageError, unknown_key
+from opsctl.errors import UsageError, not_utf8, unknown_key
 
 SPEC_VERSION = 1
 DEFAULT_SPEC_FILE = "architecture.yaml"  # in opsctl.checks.data
@@ -333,6 +333,8 @@ def load_spec(path: str | Path) -> Spec:
         text = Path(path).read_text(encoding="utf-8")
     except OSError as exc:
         raise UsageError(f"--spec: cannot read {path} ({exc.strerror or exc})") from None
+    except UnicodeDecodeError as exc:
+        raise not_utf8(path, exc, "--spec") from None
     return parse_spec(text, str(path))
 
 

@@ -94,7 +94,6 @@ class AuditFollowup:
         for line in describe(result.waivers):
             echo(line)
         if self.diff is not None:
-            c = self.diff["counts"]
             counted = f"; {self._counted(result, fail_on)}" if self.fail_on_new else ""
             echo(f"since {self.diff['old']['file']}: {headline(self.diff)}{counted}")
             for w in self.diff["warnings"]:

@@ -19,6 +19,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import boto3
 import botocore.exceptions
+import botocore.parsers
 from botocore.config import Config
 
 from opsctl.errors import UsageError
@@ -59,6 +60,10 @@ def retry_policy(url: str | None) -> dict[str, Any]:
     return {"mode": "adaptive", "max_attempts": 8}
 
 
+def _config_unreadable(exc: Exception) -> str:
+    return f"your AWS config cannot be read ({exc}); fix that file, or point AWS_CONFIG_FILE / AWS_SHARED_CREDENTIALS_FILE elsewhere"
+
+
 class Aws:
     """A boto3 session plus a thread-safe cache of clients, one per (service, region)."""
 
@@ -84,6 +89,8 @@ class Aws:
             base = session or boto3.session.Session(profile_name=profile)
         except botocore.exceptions.ProfileNotFound:
             raise UsageError(f"--profile: profile {profile!r} is not in your AWS config; `aws configure list-profiles` lists them") from None
+        except botocore.exceptions.ConfigParseError as exc:
+            raise UsageError(_config_unreadable(exc)) from None
         if role_arn:
             base = self._assume(base, role_arn, external_id)
         self.session = base
@@ -128,8 +135,20 @@ class Aws:
             ident = self.client("sts", self.default_region()).get_caller_identity()
         except botocore.exceptions.NoCredentialsError:
             raise UsageError(_NO_CREDENTIALS) from None
+        except botocore.exceptions.ConfigParseError as exc:
+            raise UsageError(_config_unreadable(exc)) from None
+        except botocore.exceptions.SSLError as exc:
+            raise UsageError(f"TLS to AWS failed ({exc}); check AWS_CA_BUNDLE or your proxy") from None
         except botocore.exceptions.EndpointConnectionError as exc:
             raise UsageError(f"cannot reach AWS ({exc}); check your network or AWS_ENDPOINT_URL") from None
+        except botocore.parsers.ResponseParserError:
+            where = endpoint_url() or "the AWS endpoint"
+            raise UsageError(f"{where} did not answer like AWS STS (an unparseable reply to GetCallerIdentity); "
+                             "check AWS_ENDPOINT_URL") from None
+        except ValueError as exc:
+            if "endpoint" not in str(exc).lower():
+                raise
+            raise UsageError(f"AWS_ENDPOINT_URL: {exc}; use a URL such as http://127.0.0.1:5000") from None
         except botocore.exceptions.ClientError as exc:
             err = exc.response.get("Error", {})
             raise UsageError(

@@ -18,7 +18,10 @@ import click
 
 from opsctl import __version__
 from opsctl.errors import OpsctlError
-from opsctl.output import write_or_echo
+from opsctl.output import check_writable, write_file, write_or_echo
+
+EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report it
 
 EXIT_CODES_HELP = """\b
 Exit codes:
@@ -26,13 +29,15 @@ Exit codes:
   1  FAIL findings at or above --fail-on (default: high); with --fail-on-new, only new ones
   2  usage or configuration error (bad flag, config, snapshot, credentials)
   3  audit incomplete: coverage gaps or ERROR findings, with --strict
-  4  internal error (a bug: please report it)"""
+  4  internal error (a bug: please report it)
+  130 interrupted (Ctrl-C)"""
 
 INVENTORY_EXIT_CODES_HELP = """\b
 Exit codes:
   0  snapshot written (a failed call is recorded in its `coverage`, and the wrote line counts them)
   2  usage or configuration error (bad flag, config, output path, credentials)
-  4  internal error (a bug: please report it)"""
+  4  internal error (a bug: please report it)
+  130 interrupted (Ctrl-C)"""
 
 from opsctl.report import formats as _report_formats  # noqa: E402 - import-light registry of formats
 
@@ -135,7 +140,10 @@ def config_option(fn):
 
 
 class OpsctlGroup(click.Group):
-    """Turns a user-facing OpsctlError into one line on stderr and its exit code (2), wherever raised."""
+    """Turns what the user can act on into one line on stderr and an exit code, wherever raised:
+    an OpsctlError (its code, 2), a bad flag or value (2, not click's four-line usage block), no
+    answer at a prompt (2, like declining: nothing was written) and Ctrl-C (130, never the 1 that
+    means "findings")."""
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -143,6 +151,16 @@ class OpsctlGroup(click.Group):
         except OpsctlError as exc:
             click.echo(f"opsctl: {exc}", err=True)
             ctx.exit(exc.exit_code)
+        except click.UsageError as exc:
+            where = exc.ctx.command_path if exc.ctx else ctx.command_path
+            click.echo(f"opsctl: {exc.format_message()} (see `{where} --help`)", err=True)
+            ctx.exit(EXIT_USAGE)
+        except click.Abort:
+            click.echo("\nopsctl: no answer at the prompt; nothing was written", err=True)
+            ctx.exit(EXIT_USAGE)
+        except KeyboardInterrupt:
+            click.echo("\nopsctl: interrupted (Ctrl-C); the run stopped before writing its results", err=True)
+            ctx.exit(EXIT_INTERRUPTED)
 
 
 @click.group(cls=OpsctlGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -214,7 +232,6 @@ def audit(aws_opts, selection, config_path, snapshot_path, save_snapshot, fmt, o
     from opsctl.audit_followup import AuditFollowup
     from opsctl.config import load_config
     from opsctl.registry import load_builtin_checks
-    from opsctl.snapshot import save_snapshot as write_snapshot
 
     registry = load_builtin_checks()
     cfg = load_config(config_path, registry)
@@ -223,11 +240,12 @@ def audit(aws_opts, selection, config_path, snapshot_path, save_snapshot, fmt, o
     arch_spec = resolve_spec(arch_opts[0], cfg)  # a bad spec stops here, before any AWS call
     if snapshot_path and (aws_opts.regions or aws_opts.all_regions or aws_opts.role_arn):
         raise OpsctlError("--snapshot evaluates a saved snapshot; drop --region/--all-regions/--role-arn")
+    check_writable(output, "-o/--output")  # before collecting: a typo in a path must not cost the run
+    check_writable(save_snapshot, "--save-snapshot")
     started = time.perf_counter()
     with _progress() as progress:
         outcome = core.load_or_collect(snapshot_path, aws_opts, cfg, progress)
-    if save_snapshot:
-        write_snapshot(outcome.snapshot, save_snapshot)
+    snapshot_error = _save_snapshot(outcome.snapshot, save_snapshot)
     metadata = _run_metadata(outcome, snapshot_path)
     if cfg.path:
         metadata["config_file"] = _cwd_relative(cfg.path)
@@ -237,12 +255,15 @@ def audit(aws_opts, selection, config_path, snapshot_path, save_snapshot, fmt, o
     result.metadata["duration_seconds"] = round(time.perf_counter() - started, 3)
     result = followup.apply(result)
     _emit(result, fmt, output, show_pass, **render_opts)
-    if output or save_snapshot:
+    saved = save_snapshot if save_snapshot and not snapshot_error else None
+    if output or saved:
         _stderr_console().print(
-            f"[dim]{'wrote ' + output if output else ''}{' · ' if output and save_snapshot else ''}"
-            f"{'snapshot ' + save_snapshot if save_snapshot else ''}[/dim]", highlight=False)
+            f"[dim]{'wrote ' + output if output else ''}{' · ' if output and saved else ''}"
+            f"{'snapshot ' + saved if saved else ''}[/dim]", highlight=False)
     fail_on = fail_on or cfg.fail_on or "high"
     followup.finish(result, report_dir, show_pass, fail_on=fail_on, **render_opts)
+    if snapshot_error:  # the report is out; now say the snapshot is not where it was asked
+        raise OpsctlError(snapshot_error)
     code = core.exit_code(result, fail_on, strict, followup.new_only(result))
     sys.exit(code)
 
@@ -274,12 +295,24 @@ def _run_metadata(outcome, snapshot_path) -> dict[str, Any]:
     return meta
 
 
+def _save_snapshot(snapshot, path: str | None) -> str | None:
+    """Write the collected snapshot for --save-snapshot; on failure keep it in a temporary file and
+    return the error to report once the audit's own output is written (nothing is lost)."""
+    if not path:
+        return None
+    try:
+        write_file(snapshot.to_json(), path, "--save-snapshot", rescue=True)
+    except OpsctlError as exc:
+        return str(exc)
+    return None
+
+
 def _emit(result, fmt: str, output: str | None, show_pass: bool, **render_opts: Any) -> None:
     from opsctl.report import render
 
     color = fmt == "table" and _color_stdout() and not output
     width = max(100, min(200, shutil.get_terminal_size((160, 40)).columns)) if color else 160
-    write_or_echo(render(result, fmt, color=color, width=width, show_pass=show_pass, **render_opts), output)
+    write_or_echo(render(result, fmt, color=color, width=width, show_pass=show_pass, **render_opts), output, rescue=True)
 
 
 class _progress:
@@ -330,16 +363,16 @@ def inventory_collect(aws_opts, config_path, output, services) -> None:
     from opsctl.collect.runner import load_collectors
     from opsctl.config import load_config
     from opsctl.registry import load_builtin_checks
-    from opsctl.snapshot import save_snapshot
 
     known = sorted({c.service for c in load_collectors()})
     for s in services:
         if s not in known:
             raise click.BadParameter(f"unknown service {s!r}; one of: {', '.join(known)}", param_hint="--service")
     cfg = load_config(config_path, load_builtin_checks())
+    check_writable(output, "-o/--output")
     with _progress() as progress:
         outcome = core.collect_snapshot(aws_opts, cfg, progress, services=list(services) or None)
-    save_snapshot(outcome.snapshot, output)
+    write_file(outcome.snapshot.to_json(), output, "-o/--output", rescue=True)
     n = sum(len(v) for v in outcome.snapshot.resources.values())
     gaps = len(outcome.snapshot.coverage)
     _stderr_console().print(
@@ -459,9 +492,10 @@ def sandbox_demo(fmt, output, save_snapshot, show_pass, report_dir, no_apply) ->
     from opsctl import sandbox as sb
     from opsctl.audit_followup import AuditFollowup
     from opsctl.registry import load_builtin_checks
-    from opsctl.snapshot import save_snapshot as write_snapshot
 
     err = _stderr_console()
+    check_writable(output, "-o/--output")
+    check_writable(save_snapshot, "--save-snapshot")
     render_opts: dict[str, Any] = {}
     if report_dir:
         render_opts["sarif_location"] = _demo_config_file(report_dir, sb.DEMO_CONFIG)
@@ -478,8 +512,7 @@ def sandbox_demo(fmt, output, save_snapshot, show_pass, report_dir, no_apply) ->
         started = time.perf_counter()
         with _progress() as progress:
             outcome = core.collect_snapshot(opts, cfg, progress)
-        if save_snapshot:
-            write_snapshot(outcome.snapshot, save_snapshot)
+        snapshot_error = _save_snapshot(outcome.snapshot, save_snapshot)
         prices = _load_prices(None)
         metadata = {**_run_metadata(outcome, None), "prices": {"as_of": prices.as_of, "source": prices.source, "file": "built-in"}}
         if report_dir:
@@ -490,6 +523,8 @@ def sandbox_demo(fmt, output, save_snapshot, show_pass, report_dir, no_apply) ->
         err.print(f"[dim]audit: {outcome.calls} API calls, collected in {outcome.seconds:.2f}s, "
                   f"total {result.metadata['duration_seconds']:.2f}s[/dim]", highlight=False)
         AuditFollowup().finish(result, report_dir, show_pass, **render_opts)
+        if snapshot_error:
+            raise OpsctlError(snapshot_error)
         if no_apply:
             return
         _demo_as_code(outcome.snapshot, opts, cfg, tuple(env.outputs.get("topic_arns:us-east-1", [])[:1]))

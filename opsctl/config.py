@@ -24,7 +24,7 @@ from typing import Any
 
 import yaml
 
-from opsctl.errors import UsageError, unknown_key
+from opsctl.errors import UsageError, not_utf8, unknown_key
 from opsctl.findings import PILLARS, Severity
 
 DEFAULT_CONFIG_NAME = "opsctl.yaml"
@@ -228,4 +228,6 @@ def load_config(path: str | None, registry: dict[str, Any], cwd: Path | None = N
         text = Path(path).read_text(encoding="utf-8")
     except OSError as exc:
         raise UsageError(f"--config: cannot read {path} ({exc.strerror or exc})") from None
+    except UnicodeDecodeError as exc:
+        raise not_utf8(path, exc, "--config") from None
     return parse_config(text, path, registry)

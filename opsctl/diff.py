@@ -25,7 +25,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from opsctl.errors import UsageError
+from opsctl.errors import UsageError, not_utf8
 
 CATEGORIES = ("new", "resolved", "unchanged", "unknown", "waived")
 _WORST = ("FAIL", "ERROR", "WAIVED", "SKIPPED", "PASS")  # findings.STATUS_ORDER
@@ -181,6 +181,8 @@ def load_result(path: str | Path, flag: str) -> dict[str, Any]:
         text = Path(path).read_text(encoding="utf-8")
     except OSError as exc:
         raise UsageError(f"{flag}: cannot read {path} ({exc.strerror or exc})") from None
+    except UnicodeDecodeError as exc:
+        raise not_utf8(path, exc, flag) from None
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:

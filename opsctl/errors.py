@@ -32,3 +32,10 @@ def unknown_key(key: object, known: list[str] | tuple[str, ...], label: str = "k
     near = difflib.get_close_matches(str(key), [str(k) for k in known], n=1, cutoff=0.6)
     hint = f"did you mean {near[0]!r}? " if near else ""
     return f"unknown key {key!r} ({hint}{label}: {', '.join(str(k) for k in known)})"
+
+
+def not_utf8(path: object, exc: UnicodeDecodeError, flag: str = "") -> UsageError:
+    """`--config: opsctl.yaml is not UTF-8 text (byte 0xb4 at offset 12); save it as UTF-8`."""
+    byte = exc.object[exc.start:exc.start + 1].hex() if isinstance(exc.object, bytes) else "?"
+    return UsageError(f"{flag + ': ' if flag else ''}{path} is not UTF-8 text (byte 0x{byte} at offset {exc.start}); "
+                      "save it as UTF-8")

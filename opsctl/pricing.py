@@ -42,7 +42,7 @@ from typing import Any
 
 import yaml
 
-from opsctl.errors import UsageError, unknown_key
+from opsctl.errors import UsageError, not_utf8, unknown_key
 
 #: Hours in a month, as AWS's own pricing examples count them (365 × 24 / 12).
 HOURS_PER_MONTH = 730
@@ -104,6 +104,8 @@ def load_price_table(path: str | None = None) -> PriceTable:
         text = Path(path).read_text(encoding="utf-8")
     except OSError as exc:
         raise UsageError(f"{path}: cannot read price table ({exc.strerror or exc}); check the --prices path") from None
+    except UnicodeDecodeError as exc:
+        raise not_utf8(path, exc, "--prices") from None
     override = parse_price_table(text, str(path))
     return merge(builtin, override, str(path))
 

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from opsctl import __version__
-from opsctl.errors import MissingData, UsageError
+from opsctl.errors import MissingData, UsageError, not_utf8
 from opsctl.resources import RESOURCE_TYPES
 
 SCHEMA_VERSION = 1
@@ -163,6 +163,8 @@ def load_snapshot(path: str | Path) -> Snapshot:
         text = p.read_text(encoding="utf-8")
     except OSError as exc:
         raise UsageError(f"{p}: cannot read snapshot ({exc.strerror or exc}); check the path") from None
+    except UnicodeDecodeError as exc:
+        raise not_utf8(p, exc, "--snapshot") from None
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:

@@ -33,7 +33,7 @@ from typing import Any
 
 import yaml
 
-from opsctl.errors import UsageError, unknown_key
+from opsctl.errors import UsageError, not_utf8, unknown_key
 from opsctl.findings import Finding, Status
 
 REQUIRED = ("check", "resource", "reason", "owner", "expires")
@@ -142,6 +142,8 @@ def load_waivers(path: str | Path, flag: str = "--waivers") -> list[Waiver]:
         text = Path(path).read_text(encoding="utf-8")
     except OSError as exc:
         raise UsageError(f"{flag}: cannot read {path} ({exc.strerror or exc})") from None
+    except UnicodeDecodeError as exc:
+        raise not_utf8(path, exc, flag) from None
     return parse_waivers(text, str(path))
 
 

@@ -69,12 +69,14 @@ def topology_command(aws_opts, config_path, spec_path, fmt, snapshot_path, resul
 
 
 def _read_result(path: str) -> dict:
-    from opsctl.errors import UsageError
+    from opsctl.errors import UsageError, not_utf8
 
     try:
         data = json.loads(Path(path).read_text(encoding="utf-8"))
     except OSError as exc:
         raise UsageError(f"--result: cannot read {path} ({exc.strerror or exc})") from None
+    except UnicodeDecodeError as exc:
+        raise not_utf8(path, exc, "--result") from None
     except json.JSONDecodeError as exc:
         raise UsageError(f"{path}:{exc.lineno}: not valid JSON ({exc.msg})") from None
     if not isinstance(data, dict) or "findings" not in data:

@@ -167,3 +167,106 @@ def test_inventory_collect_writes_a_snapshot_without_progress_noise(runner, moto
     assert data["regions"] == ["us-east-1"] and data["schema_version"] == 1
     assert "collecting" not in result.output  # the progress bar only draws on a terminal
     assert f"wrote {out}" in result.output.replace("\n", "")
+
+
+def test_an_unwritable_output_path_fails_before_collecting(runner, moto_aws, tmp_path, monkeypatch):
+    """A typo in -o or --save-snapshot must not cost a whole collection: it is refused first."""
+    from opsctl.collect import runner as collect_runner
+
+    monkeypatch.setattr(collect_runner, "collect", lambda *a, **k: pytest.fail("collected before checking -o"))
+    cases = [
+        (["inventory", "collect", "--region", "us-east-1", "-o", str(tmp_path / "nodir" / "s.json")], "-o/--output: the directory"),
+        (["audit", "--region", "us-east-1", "--save-snapshot", str(tmp_path / "nodir" / "s.json")], "--save-snapshot: the directory"),
+        (["audit", "--region", "us-east-1", "--format", "json", "-o", str(tmp_path / "nodir" / "r.json")], "-o/--output: the directory"),
+        (["audit", "--region", "us-east-1", "--save-snapshot", str(tmp_path)], "is a directory"),
+    ]
+    for args, message in cases:
+        result = runner.invoke(cli, args)
+        assert result.exit_code == 2 and message in result.output, (args, result.output)
+
+
+def _failing_write(monkeypatch, target: Path) -> None:
+    original = Path.write_text
+
+    def write_text(self, *args, **kwargs):
+        if self == target:
+            raise OSError(28, "No space left on device")
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "write_text", write_text)
+
+
+def test_a_snapshot_that_cannot_be_saved_is_rescued_and_the_report_still_written(runner, snap_file, tmp_path, monkeypatch):
+    full = tmp_path / "snap-copy.json"
+    _failing_write(monkeypatch, full)
+    monkeypatch.setenv("TMPDIR", str(tmp_path))
+    out = tmp_path / "r.json"
+    result = runner.invoke(cli, ["audit", "--snapshot", str(snap_file), "--format", "json", "-o", str(out),
+                                 "--save-snapshot", str(full)])
+    assert result.exit_code == 2
+    assert json.loads(out.read_text())["schema_version"]  # the audit's own output is not lost
+    line = result.output.strip().splitlines()[-1]
+    assert line.startswith(f"opsctl: --save-snapshot: cannot write {full} (No space left on device); saved it to ")
+    rescued = Path(line.rsplit(" saved it to ", 1)[1].removesuffix(" instead"))
+    assert json.loads(rescued.read_text())["schema_version"] == 1
+
+
+def test_a_report_that_cannot_be_written_is_rescued(runner, snap_file, tmp_path, monkeypatch):
+    out = tmp_path / "r.json"
+    _failing_write(monkeypatch, out)
+    result = runner.invoke(cli, ["audit", "--snapshot", str(snap_file), "--format", "json", "-o", str(out)])
+    assert result.exit_code == 2 and "-o/--output: cannot write" in result.output
+    rescued = Path(result.output.strip().rsplit(" saved it to ", 1)[1].removesuffix(" instead"))
+    assert "findings" in json.loads(rescued.read_text())
+
+
+def test_click_usage_errors_are_one_line_naming_the_flag_and_the_help(runner, tmp_path):
+    result = runner.invoke(cli, ["audit", "--workers", "0"])
+    assert result.exit_code == 2
+    assert result.output.strip().splitlines() == [
+        "opsctl: Invalid value for '--workers': 0 is not in the range 1<=x<=64. (see `cli audit --help`)"]
+
+
+def test_ctrl_c_exits_130_not_the_findings_code(runner, snap_file, monkeypatch):
+    from opsctl import audit as core
+
+    def interrupted(*_a, **_k):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(core, "load_or_collect", interrupted)
+    result = runner.invoke(cli, ["audit", "--snapshot", str(snap_file)])
+    assert result.exit_code == 130 and "interrupted (Ctrl-C)" in result.output
+
+
+def test_no_answer_at_a_prompt_is_exit_2_and_writes_nothing(runner, monkeypatch):
+    """End of input (Ctrl-D) at `[y/N]` is click.Abort: like declining, exit 2 — not 1 ("findings")."""
+    import opsctl.cli as cli_module
+
+    @cli_module.cli.command("_prompt_probe", hidden=True)
+    def probe() -> None:
+        click.confirm("apply?", abort=True)
+
+    try:
+        result = runner.invoke(cli, ["_prompt_probe"], input="")
+    finally:
+        cli_module.cli.commands.pop("_prompt_probe")
+    assert result.exit_code == 2 and "no answer at the prompt; nothing was written" in result.output
+
+
+@pytest.mark.parametrize("flag", ["--snapshot", "--config", "--waivers", "--spec", "--prices", "--baseline"])
+def test_a_file_that_is_not_utf8_is_a_one_line_error_naming_flag_and_file(runner, snap_file, tmp_path, flag):
+    bad = tmp_path / "latin1.yaml"
+    bad.write_bytes(b"owner: Jos\xe9\n")
+    args = ["audit", flag, str(bad)] + ([] if flag == "--snapshot" else ["--snapshot", str(snap_file)])
+    result = runner.invoke(cli, args)
+    assert result.exit_code == 2, result.output
+    assert f"{bad} is not UTF-8 text (byte 0xe9 at offset 10); save it as UTF-8" in result.output
+    assert len(result.output.strip().splitlines()) == 1
+
+
+def test_not_utf8_results_for_topology_and_diff(runner, tmp_path):
+    bad = tmp_path / "r.json"
+    bad.write_bytes(b"\xff\xfe{}")
+    for args in (["topology", "--result", str(bad)], ["report", "diff", str(bad), str(bad)]):
+        result = runner.invoke(cli, args)
+        assert result.exit_code == 2 and "is not UTF-8 text" in result.output, (args, result.output)

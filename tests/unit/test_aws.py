@@ -77,3 +77,38 @@ def test_retries_adaptive_on_aws_single_attempt_on_local_endpoints():
     assert retry_policy(None) == {"mode": "adaptive", "max_attempts": 8}
     assert retry_policy("https://ec2.us-east-1.amazonaws.com")["mode"] == "adaptive"
     assert retry_policy("http://127.0.0.1:5000") == {"mode": "standard", "total_max_attempts": 1}
+
+
+def test_a_broken_aws_config_file_is_a_usage_error(tmp_path, monkeypatch):
+    broken = tmp_path / "config"
+    broken.write_text("[default\nregion = us-east-1\n")
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(broken))
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "x")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "y")
+    monkeypatch.delenv("AWS_PROFILE", raising=False)
+    with pytest.raises(UsageError, match=r"your AWS config cannot be read \(Unable to parse config file: .*config\)"):
+        Aws().identity()
+
+
+def test_an_endpoint_that_is_not_a_url_is_a_usage_error(monkeypatch):
+    monkeypatch.setenv("AWS_ENDPOINT_URL", "not-a-url")
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "x")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "y")
+    with pytest.raises(UsageError, match="AWS_ENDPOINT_URL: Invalid endpoint: not-a-url; use a URL such as"):
+        Aws().identity()
+
+
+def test_an_endpoint_that_does_not_speak_aws_is_a_usage_error(monkeypatch):
+    import botocore.parsers
+
+    aws = Aws(session=__import__("boto3").session.Session(aws_access_key_id="x", aws_secret_access_key="y",
+                                                           region_name="us-east-1"))
+    monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:9")
+
+    class NotAws:
+        def get_caller_identity(self):
+            raise botocore.parsers.ResponseParserError("Unable to parse response, invalid XML received")
+
+    monkeypatch.setattr(aws, "client", lambda service, region: NotAws())
+    with pytest.raises(UsageError, match=r"http://127.0.0.1:9 did not answer like AWS STS"):
+        aws.identity()
