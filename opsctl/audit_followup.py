@@ -157,8 +157,16 @@ def write_report_dir(result: Any, report_dir: str, show_pass: bool, diff: dict[s
             documents.append((out / f"{DIFF_BASENAME}.{ext}", render_diff(diff, fmt)))
     try:
         out.mkdir(parents=True, exist_ok=True)
-        for path, text in documents:
-            path.write_text(text, encoding="utf-8")
     except OSError as exc:
-        raise UsageError(f"--report-dir: cannot write to {report_dir} ({exc.strerror or exc})") from None
-    return [path for path, _ in documents], skipped
+        raise UsageError(f"--report-dir: cannot create {report_dir} ({exc.strerror or exc})") from None
+    written, failed = [], []
+    for path, text in documents:  # one file that cannot be written does not cost the others
+        try:
+            path.write_text(text, encoding="utf-8")
+            written.append(path)
+        except OSError as exc:
+            failed.append(f"{path} ({exc.strerror or exc})")
+    if failed:
+        done = f"; wrote the other {len(written)}" if written else ""
+        raise UsageError(f"--report-dir: cannot write {', '.join(failed)}{done}")
+    return written, skipped

@@ -32,6 +32,7 @@ drop a price (it would fall back to the built-in one or to "no figure").
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 from datetime import date
@@ -156,7 +157,12 @@ def _mapping(label: str, node: yaml.Node, what: str) -> list[tuple[str, yaml.Nod
 
 
 def _scalar(loader: _Loader, node: yaml.Node) -> Any:
-    return loader.construct_object(node, deep=True) if isinstance(node, yaml.ScalarNode) else node
+    if not isinstance(node, yaml.ScalarNode):
+        return node
+    try:
+        return loader.construct_object(node, deep=True)
+    except ValueError:  # YAML reads 2026-02-30 as a date that does not exist
+        return node.value
 
 
 def parse_price_table(text: str, label: str) -> PriceTable:
@@ -212,7 +218,7 @@ def _prices(label: str, loader: _Loader, node: yaml.Node) -> dict[PriceKey, floa
                 raise _fail(label, region_node, f"{region!r} is not an AWS region name (or 'global')")
             for key, _, value_node in _mapping(label, entries, f"prices.{kind}.{region}"):
                 value = _scalar(loader, value_node)
-                if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
-                    raise _fail(label, value_node, f"price of {kind} {key} in {region} must be a number >= 0, got {value!r}")
+                if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value < 0:
+                    raise _fail(label, value_node, f"price of {kind} {key} in {region} must be a finite number >= 0, got {value!r}")
                 prices[(kind, region, key)] = float(value)
     return prices

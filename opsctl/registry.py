@@ -231,4 +231,9 @@ def select_checks(
         if spec.severity.rank < floor:
             continue
         chosen.append(spec)
+    if not chosen and registry:
+        asked = [f"{flag} {' '.join(v)}" for flag, v in (("select", select), ("ignore", ignore), ("pillar", pillars))
+                 if v] + ([f"min-severity {min_severity}"] if min_severity else [])
+        raise UsageError(f"{origin}: no check is left to run ({'; '.join(asked)} exclude every check); "
+                         "an audit of nothing would pass — loosen the selection")
     return chosen

@@ -42,6 +42,16 @@ class SandboxUnavailable(OpsctlError):
     exit_code = 2
 
 
+def _check_port_free(port: int) -> None:
+    """moto's server would print werkzeug's complaint and then wait forever: say it and stop."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError as exc:
+            raise SandboxUnavailable(f"--port {port}: cannot listen on 127.0.0.1:{port} ({exc.strerror or exc}); "
+                                     "pick another port, or leave --port out for a free one") from None
+
+
 def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))
@@ -64,6 +74,8 @@ def running_server(port: int | None = None) -> Iterator[str]:
     # patches (opsctl/sandbox_seed/moto_patches.py) hold while the server runs, then moto is restored.
     from opsctl.sandbox_seed import moto_patches
 
+    if port:
+        _check_port_free(port)
     port = port or free_port()
     with moto_patches.patched():
         server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)

@@ -14,6 +14,7 @@ Pure: no AWS calls. Every error names the file and line (config) or the data fil
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -38,6 +39,9 @@ STATISTICS = ("Average", "Sum", "Minimum", "Maximum", "SampleCount")
 PERCENTILE_RE = re.compile(r"^p(\d{1,2}(\.\d{1,2})?|100)$")
 COMPARISONS = ("GreaterThanThreshold", "GreaterThanOrEqualToThreshold", "LessThanThreshold", "LessThanOrEqualToThreshold")
 MISSING_DATA = ("missing", "notBreaching", "breaching", "ignore")
+#: CloudWatch evaluates an alarm over at most seven days (period × evaluation periods).
+MAX_EVALUATION_SECONDS = 7 * 24 * 3600
+
 FIELDS = ("statistic", "comparison", "threshold", "period", "evaluation_periods", "datapoints_to_alarm",
           "treat_missing_data", "dimensions", "create")
 REQUIRED_FIELDS = ("statistic", "comparison", "threshold", "period", "evaluation_periods")
@@ -155,12 +159,12 @@ def check_field(name: str, value: Any, fail: Callable[[str], Exception]) -> Any:
         if value not in COMPARISONS:
             raise fail(f"comparison must be one of {', '.join(COMPARISONS)}, got {value!r}")
     elif name == "threshold":
-        if not isinstance(value, (int, float)) or isinstance(value, bool):
-            raise fail(f"threshold must be a number, got {value!r}")
+        if not isinstance(value, (int, float)) or isinstance(value, bool) or not math.isfinite(value):
+            raise fail(f"threshold must be a finite number, got {value!r}")
         value = float(value)
     elif name == "period":
-        if not _is_int(value) or not (value in (10, 30) or (value >= 60 and value % 60 == 0)):
-            raise fail(f"period must be 10, 30 or a multiple of 60 seconds, got {value!r}")
+        if not _is_int(value) or not (value in (10, 20, 30) or (60 <= value <= MAX_EVALUATION_SECONDS and value % 60 == 0)):
+            raise fail(f"period must be 10, 20, 30 or a multiple of 60 seconds up to {MAX_EVALUATION_SECONDS}, got {value!r}")
     elif name in ("evaluation_periods", "datapoints_to_alarm"):
         if not _is_int(value) or value < 1:
             raise fail(f"{name} must be a whole number of at least 1, got {value!r}")
@@ -179,6 +183,10 @@ def check_consistent(fields: dict[str, Any], fail: Callable[[str], Exception]) -
     dta, periods = fields.get("datapoints_to_alarm"), fields.get("evaluation_periods")
     if dta is not None and periods is not None and dta > periods:
         raise fail(f"datapoints_to_alarm ({dta}) cannot exceed evaluation_periods ({periods})")
+    period = fields.get("period")
+    if period is not None and periods is not None and period * periods > MAX_EVALUATION_SECONDS:
+        raise fail(f"period × evaluation_periods ({period} × {periods} s) cannot exceed seven days "
+                   f"({MAX_EVALUATION_SECONDS} s), CloudWatch's longest evaluation window")
 
 
 def _is_int(value: Any) -> bool:

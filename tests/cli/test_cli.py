@@ -270,3 +270,15 @@ def test_not_utf8_results_for_topology_and_diff(runner, tmp_path):
     for args in (["topology", "--result", str(bad)], ["report", "diff", str(bad), str(bad)]):
         result = runner.invoke(cli, args)
         assert result.exit_code == 2 and "is not UTF-8 text" in result.output, (args, result.output)
+
+
+def test_one_report_file_that_cannot_be_written_does_not_cost_the_others(runner, snap_file, tmp_path):
+    out = tmp_path / "reports"
+    (out / "opsctl-report.html").mkdir(parents=True)  # in the way of the HTML report
+    result = runner.invoke(cli, ["audit", "--snapshot", str(snap_file), "--report-dir", str(out),
+                                 "--sarif-location", "opsctl.yaml"])
+    assert result.exit_code == 2
+    line = result.output.strip().splitlines()[-1]
+    assert line.startswith(f"opsctl: --report-dir: cannot write {out / 'opsctl-report.html'} (Is a directory); wrote the other ")
+    for ext in ("txt", "json", "md", "sarif", "xml", "csv"):
+        assert (out / f"opsctl-report.{ext}").is_file(), ext

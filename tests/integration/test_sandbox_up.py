@@ -49,3 +49,20 @@ def test_sandbox_up_prints_exports_serves_audits_and_stops_on_ctrl_c(tmp_path):
             proc.kill()
             raise
     assert proc.returncode == 0, proc.stderr.read()
+
+
+def test_a_port_in_use_is_a_one_line_error_not_a_hang():
+    import socket
+
+    from click.testing import CliRunner
+
+    from opsctl.cli import cli
+
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = CliRunner().invoke(cli, ["sandbox", "up", "--port", str(port)])
+    assert result.exit_code == 2
+    assert result.output.strip() == (f"opsctl: --port {port}: cannot listen on 127.0.0.1:{port} (Address already in use); "
+                                     "pick another port, or leave --port out for a free one")

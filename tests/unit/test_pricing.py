@@ -96,8 +96,10 @@ prices:
 
 MALFORMED = [
     ("as_of: 2025-01-01\nsource: x\nprices:\n  ebs_gb_month:\n    us-east-1: {gp2: [0.1}\n", 5, "not valid YAML"),
-    ("as_of: 2025-01-01\nsource: x\nprices:\n  ebs_gb_month:\n    us-east-1:\n      gp2: cheap\n", 6, "must be a number"),
-    ("as_of: 2025-01-01\nsource: x\nprices:\n  ebs_gb_month:\n    us-east-1:\n      gp2: -1\n", 6, "must be a number >= 0"),
+    ("as_of: 2025-01-01\nsource: x\nprices:\n  ebs_gb_month:\n    us-east-1:\n      gp2: cheap\n", 6, "must be a finite number"),
+    ("as_of: 2025-01-01\nsource: x\nprices:\n  ebs_gb_month:\n    us-east-1:\n      gp2: -1\n", 6, "must be a finite number >= 0"),
+    ("as_of: 2025-01-01\nsource: x\nprices:\n  ebs_gb_month:\n    us-east-1:\n      gp2: .nan\n", 6, "must be a finite number >= 0, got nan"),
+    ("as_of: 2026-02-30\nsource: x\nprices: {}\n", 1, "as_of must be an ISO date (YYYY-MM-DD), got '2026-02-30'"),
     ("as_of: 2025-01-01\nsource: x\nprices:\n  ebs_gb_months:\n    us-east-1: {gp2: 0.1}\n", 4, "unknown price kind 'ebs_gb_months'"),
     ("as_of: 2025-01-01\nsource: x\nprices:\n  alb_hour:\n    us-east1: {default: 0.1}\n", 5, "not an AWS region"),
     ("as_of: soon\nsource: x\nprices: {}\n", 1, "ISO date"),

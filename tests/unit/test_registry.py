@@ -66,3 +66,7 @@ def test_selection_by_glob_pillar_severity(scratch_registry):
     assert ids(select_checks(registry, min_severity="high")) == ["ec2.e_f", "s3.a_b"]
     with pytest.raises(UsageError, match="no check matches 'rds.x'"):
         select_checks(registry, select=["rds.x"])
+    with pytest.raises(UsageError, match=r"no check is left to run \(ignore \* exclude every check\); an audit of nothing"):
+        select_checks(registry, ignore=["*"])
+    with pytest.raises(UsageError, match=r"\(select s3\.\*; pillar operations exclude every check\)"):
+        select_checks(registry, select=["s3.*"], pillars=["operations"])
