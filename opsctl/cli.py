@@ -3,6 +3,8 @@ lives in opsctl.audit, opsctl.engine, opsctl.report and opsctl.sandbox."""
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import functools
 import json
 import os
@@ -18,7 +20,7 @@ import click
 
 from opsctl import __version__
 from opsctl.errors import OpsctlError
-from opsctl.output import check_writable, write_file, write_or_echo
+from opsctl.output import check_dir_writable, check_writable, write_file, write_or_echo
 
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report it
@@ -98,6 +100,22 @@ def selection_options(fn):
     return wrapper
 
 
+def _runbook_base_url(value: str | None) -> str | None:
+    """http(s)://host/… or a relative path; anything else (javascript:, a bare word with spaces)
+    would become a link in every report a reader clicks."""
+    if not value:
+        return value
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(value)
+    if parts.scheme in ("http", "https") and parts.netloc:
+        return value
+    if not parts.scheme and not parts.netloc and " " not in value:
+        return value
+    raise click.BadParameter(f"{value!r}: give an http(s) URL such as https://github.com/ORG/opsctl/blob/v0.1.0/ "
+                             "or a relative path", param_hint="--runbook-base-url")
+
+
 def render_options(fn):
     """--sarif-location and --runbook-base-url, gathered into `render_opts` for the renderers."""
 
@@ -109,8 +127,11 @@ def render_options(fn):
                        "https://github.com/ORG/opsctl/blob/v0.1.0/ (default: runbooks/<check>.md).")
     @functools.wraps(fn)
     def wrapper(*args, sarif_location, runbook_base_url, **kwargs):
-        opts = {"runbook_base_url": runbook_base_url}
+        from opsctl.report.sarif import parse_location
+
+        opts = {"runbook_base_url": _runbook_base_url(runbook_base_url)}
         if sarif_location:
+            parse_location(sarif_location)  # a bad value fails now, not after collecting the account
             opts["sarif_location"] = sarif_location
         kwargs["render_opts"] = opts
         return fn(*args, **kwargs)
@@ -242,6 +263,7 @@ def audit(aws_opts, selection, config_path, snapshot_path, save_snapshot, fmt, o
         raise OpsctlError("--snapshot evaluates a saved snapshot; drop --region/--all-regions/--role-arn")
     check_writable(output, "-o/--output")  # before collecting: a typo in a path must not cost the run
     check_writable(save_snapshot, "--save-snapshot")
+    check_dir_writable(report_dir, "--report-dir")
     started = time.perf_counter()
     with _progress() as progress:
         outcome = core.load_or_collect(snapshot_path, aws_opts, cfg, progress)
@@ -612,7 +634,16 @@ def main() -> None:
     """Console-script entry: user errors on one line (exit 2), bugs as exit 4."""
     try:
         cli.main(prog_name="opsctl")
+    except RecursionError:
+        click.echo("opsctl: an input file is nested too deeply to read (thousands of levels); check the files you passed",
+                   err=True)
+        sys.exit(EXIT_USAGE)
     except Exception as exc:  # noqa: BLE001 - last resort: one line, not a traceback, unless asked
+        if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EPIPE, errno.EBADF):
+            # standard output itself failed (a full disk, a closed pipe): every file write names its flag
+            with contextlib.suppress(OSError):
+                click.echo(f"opsctl: cannot write to standard output ({exc.strerror}); use -o FILE", err=True)
+            sys.exit(EXIT_USAGE)
         if os.environ.get("OPSCTL_DEBUG"):
             traceback.print_exc()
         click.echo(f"opsctl: internal error: {type(exc).__name__}: {exc} (set OPSCTL_DEBUG=1 for the traceback; please report it)",

@@ -53,3 +53,17 @@ def _rescue(text: str, name: str) -> str | None:
         return rescued
     except OSError:
         return None
+
+
+def check_dir_writable(directory: str | None, flag: str) -> None:
+    """Before long work: `directory` is (or can be made) a directory this user may write to."""
+    if not directory:
+        return
+    path = Path(directory)
+    probe = path
+    while not probe.exists():
+        probe = probe.parent
+    if not probe.is_dir():
+        raise OpsctlError(f"{flag}: cannot create {directory}: {probe} is a file, not a directory")
+    if not os.access(probe, os.W_OK | os.X_OK):
+        raise OpsctlError(f"{flag}: cannot write in {probe} (permission denied)")

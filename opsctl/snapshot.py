@@ -124,11 +124,15 @@ class Snapshot:
         if not isinstance(data, dict) or "schema_version" not in data:
             raise UsageError(f"{source}: not an opsctl snapshot (no schema_version); write one with `opsctl inventory collect -o FILE`")
         version = data["schema_version"]
-        if version != SCHEMA_VERSION:
+        if version != SCHEMA_VERSION or isinstance(version, bool):
+            shown = repr(version) if len(repr(version)) <= 20 else repr(version)[:20] + "…"
             raise UsageError(
-                f"{source}: snapshot schema_version {version} is not supported (this opsctl reads {SCHEMA_VERSION}); "
+                f"{source}: snapshot schema_version {shown} is not supported (this opsctl reads {SCHEMA_VERSION}); "
                 "collect a new one with `opsctl inventory collect -o FILE`"
             )
+        problem = _shape_problem(data)
+        if problem:
+            raise UsageError(f"{source}: malformed snapshot ({problem}); collect a new one with `opsctl inventory collect -o FILE`")
         try:
             unknown = sorted(set(data.get("resources", {})) - set(RESOURCE_TYPES))
             if unknown:
@@ -145,6 +149,39 @@ class Snapshot:
             )
         except (KeyError, TypeError) as exc:
             raise UsageError(f"{source}: malformed snapshot ({exc.__class__.__name__}: {exc}); collect a new one") from None
+
+
+def _shape_problem(data: dict[str, Any]) -> str | None:
+    """What is wrong with a snapshot's top-level shape, in a few words; None when it is sound.
+    (A hand-edited or truncated file must fail here, not as an exception inside a check.)"""
+    for key in ("account", "regions", "taken_at"):
+        if key not in data:
+            return f"no {key}"
+    if not isinstance(data["account"], (str, int)) or isinstance(data["account"], bool):
+        return "account must be the account id"
+    regions = data["regions"]
+    if not isinstance(regions, list) or not all(isinstance(r, str) and r for r in regions):
+        return "regions must be a list of region names"
+    taken = data["taken_at"]
+    try:
+        if not isinstance(taken, str):
+            raise ValueError
+        datetime.fromisoformat(taken.replace("Z", "+00:00"))
+    except ValueError:
+        return f"taken_at must be an ISO 8601 time, got {str(taken)[:40]!r}"
+    resources = data.get("resources", {})
+    if not isinstance(resources, dict):
+        return "resources must map resource types to lists"
+    for kind, items in resources.items():
+        if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
+            return f"resources.{kind} must be a list of resources"
+    collected = data.get("collected", {})
+    if not isinstance(collected, dict) or not all(isinstance(v, list) for v in collected.values()):
+        return "collected must map resource types to lists of regions"
+    coverage = data.get("coverage", [])
+    if not isinstance(coverage, list) or not all(isinstance(g, dict) for g in coverage):
+        return "coverage must be a list of failed calls"
+    return None
 
 
 def _json_default(value: Any) -> Any:

@@ -81,6 +81,9 @@ def parse_location(value: str | Mapping[str, Any] | None) -> tuple[str, int] | N
     if path.startswith("/") or re.match(r"^[A-Za-z]:/", path) or "://" in path:
         raise UsageError(f"--sarif-location {path!r}: give a path relative to the repository root (e.g. opsctl.yaml), "
                          "not an absolute path or URL")
+    if ":" in path or path.endswith("/") or not path.strip():
+        raise UsageError(f"--sarif-location {value!r}: expected FILE or FILE:LINE, a file in the repository "
+                         "(e.g. opsctl.yaml or ci/opsctl.yaml:12)")
     norm = posixpath.normpath(path)
     if norm == "." or norm.startswith("../") or norm == "..":
         raise UsageError(f"--sarif-location {path!r}: the file must be inside the repository")

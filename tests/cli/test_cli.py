@@ -282,3 +282,35 @@ def test_one_report_file_that_cannot_be_written_does_not_cost_the_others(runner,
     assert line.startswith(f"opsctl: --report-dir: cannot write {out / 'opsctl-report.html'} (Is a directory); wrote the other ")
     for ext in ("txt", "json", "md", "sarif", "xml", "csv"):
         assert (out / f"opsctl-report.{ext}").is_file(), ext
+
+
+@pytest.mark.parametrize(("raised", "code", "message"), [
+    (RecursionError(), 2, "opsctl: an input file is nested too deeply to read"),
+    (OSError(28, "No space left on device"), 2, "opsctl: cannot write to standard output (No space left on device); use -o FILE"),
+    (OSError(13, "Permission denied"), 4, "opsctl: internal error: PermissionError"),
+    (ValueError("boom"), 4, "opsctl: internal error: ValueError: boom (set OPSCTL_DEBUG=1"),
+])
+def test_entry_point_turns_what_escapes_into_one_line(monkeypatch, capsys, raised, code, message):
+    import opsctl.cli as cli_module
+
+    def explode(*_a, **_k):
+        raise raised
+
+    monkeypatch.setattr(cli_module.cli, "main", explode)
+    with pytest.raises(SystemExit) as exit_info:
+        cli_module.main()
+    assert exit_info.value.code == code
+    err = capsys.readouterr().err
+    assert err.startswith(message) and len(err.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("value", ["javascript:alert(1)//", "http://", "not a url", "data:text/html,x"])
+def test_runbook_base_url_must_be_http_or_a_relative_path(runner, snap_file, value):
+    result = runner.invoke(cli, ["audit", "--snapshot", str(snap_file), "--runbook-base-url", value])
+    assert result.exit_code == 2 and "Invalid value for --runbook-base-url" in result.output
+
+
+@pytest.mark.parametrize("value", [":", "opsctl.yaml:", "x:abc", "x:1.5", "dir/"])
+def test_odd_sarif_locations_are_refused_before_anything_runs(runner, snap_file, value):
+    result = runner.invoke(cli, ["audit", "--snapshot", str(snap_file), "--sarif-location", value])
+    assert result.exit_code == 2 and "expected FILE or FILE:LINE" in result.output

@@ -164,7 +164,8 @@ def render_shout(result, **_options) -> str:
 def test_report_dir_that_is_a_file_is_usage_error(runner, tmp_path, one_defect):
     (tmp_path / "taken").write_text("")
     result = audit(runner, "--snapshot", one_defect, "--report-dir", str(tmp_path / "taken" / "sub"))
-    assert result.exit_code == 2 and "--report-dir: cannot write" in result.stderr
+    assert result.exit_code == 2
+    assert f"--report-dir: cannot create {tmp_path / 'taken' / 'sub'}: {tmp_path / 'taken'} is a file, not a directory" in result.stderr
 
 
 # ----- baseline ---------------------------------------------------------------------------------

@@ -22,6 +22,10 @@ def test_roundtrip(tmp_path):
     assert again.resources == snap.resources and again.coverage == snap.coverage and again.collected == snap.collected
 
 
+GOOD = {"schema_version": SCHEMA_VERSION, "account": "123456789012", "regions": ["us-east-1"],
+        "taken_at": "2026-12-01T00:00:00+00:00", "resources": {}}
+
+
 @pytest.mark.parametrize(
     "content, complaint",
     [
@@ -29,8 +33,14 @@ def test_roundtrip(tmp_path):
         (json.dumps({"hello": 1}), "not an opsctl snapshot"),
         (json.dumps({"schema_version": 99}), "schema_version 99 is not supported"),
         (json.dumps({"schema_version": SCHEMA_VERSION, "regions": []}), "malformed snapshot"),
-        (json.dumps({"schema_version": SCHEMA_VERSION, "account": "1", "regions": [], "taken_at": "x", "resources": {"s3.nope": []}}),
-         "unknown resource type"),
+        (json.dumps({"schema_version": SCHEMA_VERSION, "account": "1", "regions": [], "taken_at": "2026-12-01T00:00:00Z",
+                     "resources": {"s3.nope": []}}), "unknown resource type"),
+        (json.dumps({"schema_version": "1"}), "schema_version '1' is not supported"),
+        (json.dumps({**GOOD, "taken_at": "2026-02-30T00:00:00+00:00"}), r"taken_at must be an ISO 8601 time, got '2026-02-30"),
+        (json.dumps({**GOOD, "resources": []}), r"resources must map resource types to lists"),
+        (json.dumps({**GOOD, "resources": {"s3.bucket": {"a": 1}}}), r"resources.s3.bucket must be a list of resources"),
+        (json.dumps({**GOOD, "regions": "us-east-1"}), r"regions must be a list of region names"),
+        (json.dumps({**GOOD, "coverage": "x"}), r"coverage must be a list of failed calls"),
     ],
 )
 def test_bad_snapshots_are_usage_errors(tmp_path, content, complaint):
