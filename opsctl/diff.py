@@ -193,8 +193,11 @@ def load_result(path: str | Path, flag: str) -> dict[str, Any]:
                          "`opsctl audit --format json`")
     if data.get("schema_version") != 1:
         raise UsageError(f"{path}: result schema_version {data.get('schema_version')!r} is not supported (expected 1)")
-    for i, f in enumerate(data["findings"]):
-        if not isinstance(f, dict) or not {"check_id", "resource_id", "status"} <= set(f):
-            raise UsageError(f"{path}: finding #{i + 1} lacks check_id, resource_id or status; not an opsctl result")
+    from opsctl.report.load import shape_problem
+
+    problem = shape_problem(data)
+    if problem:
+        raise UsageError(f"{path}: not an opsctl result ({problem}); {flag} takes the JSON result of "
+                         "`opsctl audit --format json`")
     data["_file"] = str(path)
     return data

@@ -79,8 +79,11 @@ def _read_result(path: str) -> dict:
         raise not_utf8(path, exc, "--result") from None
     except json.JSONDecodeError as exc:
         raise UsageError(f"{path}:{exc.lineno}: not valid JSON ({exc.msg})") from None
-    if not isinstance(data, dict) or "findings" not in data:
-        raise UsageError(f"{path}: not an opsctl JSON result (write one with `opsctl audit --format json`)")
+    from opsctl.report.load import shape_problem
+
+    problem = shape_problem(data)
+    if problem:
+        raise UsageError(f"{path}: not an opsctl JSON result ({problem}; write one with `opsctl audit --format json`)")
     return data
 
 

@@ -16,6 +16,56 @@ from opsctl.errors import UsageError
 _HINT = "expected the JSON result of `opsctl audit --format json`"
 
 
+_STR, _OPT_STR = (str,), (str, type(None))
+#: Each finding field a renderer reads, with the JSON types it may have (result.schema.json).
+_FINDING_FIELDS: dict[str, tuple[type, ...]] = {
+    "check_id": _STR, "status": _STR, "severity": _STR, "pillar": _STR, "resource_id": _STR, "message": _STR,
+    "title": _OPT_STR, "resource_type": _OPT_STR, "region": _OPT_STR, "runbook": _OPT_STR,
+    "evidence": (dict, type(None)),
+}
+_REQUIRED = ("check_id", "status", "severity", "pillar", "resource_id", "message")
+#: Top-level sections and their JSON types (when present).
+_SECTIONS: dict[str, tuple[type, ...]] = {
+    "account": _STR, "regions": (list,), "checks_run": (list,), "coverage": (list,), "metadata": (dict,),
+    "summary": (dict,), "waivers": (list,), "topology": (dict, type(None)),
+}
+
+
+def shape_problem(data: Any) -> str | None:
+    """What makes `data` not an opsctl result a renderer can read, in a few words (None: sound).
+    One check for every reader of result files — report render, report diff, --baseline, topology."""
+    import math
+
+    from opsctl.findings import Severity, Status
+
+    if not isinstance(data, dict) or not isinstance(data.get("findings"), list):
+        return "no findings list"
+    for key, kinds in _SECTIONS.items():
+        if key in data and not isinstance(data[key], kinds):
+            return f"{key} must be {' or '.join(_JSON[k] for k in kinds)}"
+    if not all(isinstance(g, dict) for g in data.get("coverage", [])):
+        return "coverage must be a list of objects"
+    statuses, severities = {s.value for s in Status}, {s.value for s in Severity}
+    for i, f in enumerate(data["findings"]):
+        if not isinstance(f, dict):
+            return f"finding #{i + 1} is not an object"
+        missing = [k for k in _REQUIRED if k not in f]
+        if missing:
+            return f"finding #{i + 1} lacks {', '.join(missing)}"
+        for key, kinds in _FINDING_FIELDS.items():
+            if key in f and not isinstance(f[key], kinds):
+                return f"finding #{i + 1}: {key} must be {_JSON[kinds[0]]}, got {json.dumps(f[key])[:30]}"
+        if f["status"] not in statuses or f["severity"] not in severities:
+            return f"finding #{i + 1}: status {f['status']!r} or severity {f['severity']!r} is not one opsctl writes"
+        usd = f.get("monthly_savings_usd")
+        if usd is not None and (isinstance(usd, bool) or not isinstance(usd, (int, float)) or not math.isfinite(usd)):
+            return f"finding #{i + 1}: monthly_savings_usd must be a number or null, got {json.dumps(usd)[:30]}"
+    return None
+
+
+_JSON = {str: "a string", list: "a list", dict: "an object", type(None): "null"}
+
+
 def parse_result(data: Any, name: str) -> Result:
     """A Result from the parsed JSON of a result file, or UsageError naming `name`."""
     if not isinstance(data, dict) or not isinstance(data.get("findings"), list):
@@ -27,9 +77,9 @@ def parse_result(data: Any, name: str) -> Result:
     if version != RESULT_SCHEMA_VERSION:
         raise UsageError(f"{name}: schema_version {version!r} is not supported: this opsctl reads version "
                          f"{RESULT_SCHEMA_VERSION} (re-run the audit, or use the opsctl that wrote the file)")
-    for key, kind in (("account", str), ("regions", list), ("checks_run", list), ("coverage", list), ("metadata", dict)):
-        if key in data and not isinstance(data[key], kind):
-            raise UsageError(f"{name}: not an opsctl result ({key} must be a {kind.__name__}; {_HINT})")
+    problem = shape_problem(data)
+    if problem:
+        raise UsageError(f"{name}: not an opsctl result ({problem}; {_HINT})")
     try:
         return Result.from_dict(data)
     except (KeyError, ValueError, TypeError, AttributeError) as exc:

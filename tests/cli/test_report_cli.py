@@ -110,9 +110,30 @@ def _valid() -> dict:
     ({**_valid(), "regions": "us-east-1"}, "regions must be a list"),
     ({**_valid(), "findings": [{k: v for k, v in _valid()["findings"][0].items() if k != "status"}]}, "finding #1 lacks status"),
     ({**_valid(), "findings": [{**_valid()["findings"][0], "severity": "urgent"}]}, "finding #1"),
+    ({**_valid(), "findings": [{**_valid()["findings"][0], "resource_id": 5}]}, "finding #1: resource_id must be a string, got 5"),
+    ({**_valid(), "findings": [{**_valid()["findings"][0], "message": None}]}, "finding #1: message must be a string"),
+    ({**_valid(), "findings": [{**_valid()["findings"][0], "monthly_savings_usd": "lots"}]},
+     'finding #1: monthly_savings_usd must be a number or null, got "lots"'),
+    ({**_valid(), "findings": ["x"]}, "finding #1 is not an object"),
+    ({**_valid(), "topology": "x"}, "topology must be an object or null"),
+    ({**_valid(), "waivers": "x"}, "waivers must be a list"),
+    ({**_valid(), "metadata": None}, "metadata must be an object"),
 ])
 def test_bad_input_is_one_line_exit_2(runner, tmp_path, content, needle):
     _one_line_error(runner.invoke(cli, ["report", "render", _write(tmp_path, content), "--format", "html"]), needle)
+
+
+@pytest.mark.parametrize("content, needle", [
+    ({**_valid(), "findings": [{**_valid()["findings"][0], "resource_id": 5}]}, "resource_id must be a string"),
+    ({**_valid(), "findings": [{**_valid()["findings"][0], "monthly_savings_usd": "lots"}]}, "monthly_savings_usd must be"),
+    ({**_valid(), "topology": []}, "topology must be an object or null"),
+    ({**_valid(), "coverage": "x"}, "coverage must be a list"),
+])
+def test_every_reader_of_results_refuses_the_same_bad_input(runner, tmp_path, content, needle):
+    bad, good = _write(tmp_path, content), tmp_path / "good.json"
+    good.write_text(json.dumps(_valid()), encoding="utf-8")
+    for args in (["report", "diff", str(good), bad], ["report", "diff", bad, str(good)], ["topology", "--result", bad]):
+        _one_line_error(runner.invoke(cli, args), needle)
 
 
 def test_unreadable_file_is_one_line_exit_2(runner, tmp_path):

@@ -128,7 +128,7 @@ def test_renderings():
         ("{not json", "bad.json:1: not valid JSON"),
         ('{"a": 1}', "bad.json: not an opsctl result (no findings list)"),
         ('{"schema_version": 9, "findings": []}', "schema_version 9 is not supported"),
-        ('{"schema_version": 1, "findings": [{"check_id": "a.b"}]}', "finding #1 lacks check_id, resource_id or status"),
+        ('{"schema_version": 1, "findings": [{"check_id": "a.b"}]}', "finding #1 lacks status, severity, pillar, resource_id, message"),
     ],
 )
 def test_load_result_rejects_what_is_not_a_result(tmp_path, monkeypatch, content, message):
