@@ -127,9 +127,28 @@ def _check_params(path: str, node: yaml.Node, registry: dict[str, Any]) -> dict[
                 ok, value = True, float(value)
             if not ok:
                 raise _err(path, pv, f"checks.{cid}.{name} must be {type(default).__name__} (default {default!r}), got {value!r}")
+            out_of_range = _param_range_problem(name, value)
+            if out_of_range:
+                raise _err(path, pv, f"checks.{cid}.{name} {out_of_range} (default {default!r}), got {value!r}")
             params[name] = value
         out[cid] = params
     return out
+
+
+def _param_range_problem(name: str, value: Any) -> str | None:
+    """Check parameters are counts, days, ratios and percentages: a value outside what its name
+    means (a -5 day retention, a 0-day idle window, a 1.5 quota ratio) would pass or fail on nonsense."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    if value != value or value in (float("inf"), float("-inf")):
+        return "must be a finite number"
+    if name.endswith("_ratio") or name.endswith("utilization"):
+        return None if 0 < value <= 1 else "must be a ratio above 0 and at most 1"
+    if name.endswith("_percent"):
+        return None if 0 <= value <= 100 else "must be a percentage from 0 to 100"
+    if name.endswith("_days") or (name.startswith("min_") and name.endswith("s")):
+        return None if value >= 1 else "must be at least 1"
+    return None if value >= 0 else "must be at least 0"
 
 
 def compose_yaml(text: str, path: str) -> yaml.Node | None:

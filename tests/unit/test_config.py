@@ -84,3 +84,29 @@ def test_unknown_key_without_a_near_match_lists_the_known_keys_only() -> None:
     assert unknown_key("zzz", ["regions", "workers"]) == "unknown key 'zzz' (known keys: regions, workers)"
     assert unknown_key("workrs", ["regions", "workers"]) == (
         "unknown key 'workrs' (did you mean 'workers'? known keys: regions, workers)")
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("checks:\n  autoscaling.group_min_capacity:\n    min_instances: 0\n",
+     "opsctl.yaml:3: checks.autoscaling.group_min_capacity.min_instances must be at least 1 (default 2), got 0"),
+    ("checks:\n  autoscaling.group_headroom:\n    max_desired_ratio: 1.5\n",
+     "max_desired_ratio must be a ratio above 0 and at most 1 (default 0.8), got 1.5"),
+    ("checks:\n  autoscaling.group_headroom:\n    max_desired_ratio: .nan\n", "must be a finite number"),
+])
+def test_parameters_out_of_the_range_their_name_means(text, expected):
+    with pytest.raises(UsageError) as err:
+        parse(text)
+    assert expected in str(err.value)
+
+
+def test_real_check_parameters_have_sensible_ranges():
+    from opsctl.config import _param_range_problem
+    from opsctl.registry import load_builtin_checks
+
+    for cid, spec in load_builtin_checks().items():
+        for name, default in spec.params.items():
+            assert _param_range_problem(name, default) is None, (cid, name, default)
+    assert _param_range_problem("min_backup_days", -5) == "must be at least 1"
+    assert _param_range_problem("idle_days", 0) == "must be at least 1"
+    assert _param_range_problem("idle_cpu_percent", 101) == "must be a percentage from 0 to 100"
+    assert _param_range_problem("min_days_to_expiry", 0) is None  # 0: only an expired certificate fails
