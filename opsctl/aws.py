@@ -170,7 +170,8 @@ class Aws:
         return sorted(r["RegionName"] for r in resp["Regions"])
 
     def validate_regions(self, regions: list[str]) -> list[str]:
-        known = set(self.available_regions("ec2"))
+        known = {r for partition in self.session.get_available_partitions()  # aws, aws-cn, aws-us-gov, …
+                 for r in self.session.get_available_regions("ec2", partition_name=partition)}
         for region in regions:
             if known and region not in known:
                 close = [r for r in sorted(known) if r.split("-")[0] == region.split("-")[0]][:4]

@@ -53,6 +53,10 @@ def diff_command(old, new, fmt, output, hide_unchanged) -> None:
     diff = diff_results(load_result(old, "OLD.json"), load_result(new, "NEW.json"))
     color = fmt == "table" and not output and "NO_COLOR" not in os.environ and sys.stdout.isatty()
     write_or_echo(render_diff(diff, fmt, color=color, show_unchanged=not hide_unchanged), output)
+    if output:
+        for warning in diff["warnings"]:  # in the file too; said here so a script's log shows it
+            click.echo(f"warning: {warning}", err=True)
+        click.echo(f"wrote {output}", err=True)
 
 
 def register(cli: click.Group) -> None:

@@ -242,7 +242,8 @@ def test_report_diff_formats(runner, tmp_path, one_defect):
     assert data["counts"]["resolved"] == 1 and data["findings"]["resolved"][0]["resource_id"] == TMP
     assert data["scores"] is None or "overall" in data["scores"]
     out = tmp_path / "d.md"
-    assert runner.invoke(cli, ["report", "diff", str(new), str(old), "--format", "markdown", "-o", str(out)]).exit_code == 0
+    written = runner.invoke(cli, ["report", "diff", str(new), str(old), "--format", "markdown", "-o", str(out)])
+    assert written.exit_code == 0 and f"wrote {out}" in written.stderr
     assert "### New (1)" in out.read_text()
 
 

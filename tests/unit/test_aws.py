@@ -53,7 +53,7 @@ def test_clients_are_cached_per_service_and_region(moto_aws):
 def test_identity_and_regions(moto_aws):
     assert moto_aws.identity()["account"] == "123456789012"
     assert "eu-west-1" in moto_aws.enabled_regions()
-    assert moto_aws.validate_regions(["eu-west-1"]) == ["eu-west-1"]
+    assert moto_aws.validate_regions(["eu-west-1", "cn-north-1", "us-gov-west-1"]) == ["eu-west-1", "cn-north-1", "us-gov-west-1"]
     with pytest.raises(UsageError, match="unknown region 'eu-west-9'"):
         moto_aws.validate_regions(["eu-west-9"])
 
