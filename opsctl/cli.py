@@ -273,6 +273,8 @@ def audit(aws_opts, selection, config_path, snapshot_path, save_snapshot, fmt, o
         metadata["config_file"] = _cwd_relative(cfg.path)
     prices = _load_prices(prices_path)
     metadata["prices"] = {"as_of": prices.as_of, "source": prices.source, "file": prices_path or "built-in"}
+    if prices_path:
+        metadata["prices"]["built_in_as_of"] = _load_prices(None).as_of  # the entries the file does not override
     result = core.audit(outcome.snapshot, checks, cfg, metadata, prices, selection, spec=arch_spec, scope=arch_opts[1])
     result.metadata["duration_seconds"] = round(time.perf_counter() - started, 3)
     result = followup.apply(result)

@@ -122,16 +122,19 @@ def one_line(text: Any) -> str:
 def prices_note(metadata: dict[str, Any]) -> str | None:
     """Where the savings figures come from and how old they are, from the result's metadata:
     `Prices: on-demand list prices as of 2025-01-01 (built-in table, 23 months before this run);
-    --prices FILE for your own.` None when the result names no price table (an old result)."""
+    --prices FILE for your own.`, or with --prices, the file and what the built-in table still
+    supplies. None when the result names no price table (an old result)."""
     prices = metadata.get("prices") or {}
     as_of = str(prices.get("as_of") or "")
     if not as_of:
         return None
-    where = "built-in table" if prices.get("file") in (None, "", "built-in") else str(prices["file"])
     age = _months_between(as_of, str(metadata.get("evaluated_at") or ""))
-    if age is not None and age >= 1:
-        where += f", {age} month{'s' if age != 1 else ''} before this run"
-    return f"Prices: on-demand list prices as of {as_of} ({where}); --prices FILE for your own."
+    old = f", {age} month{'s' if age != 1 else ''} before this run" if age is not None and age >= 1 else ""
+    if prices.get("file") in (None, "", "built-in"):
+        return f"Prices: on-demand list prices as of {as_of} (built-in table{old}); --prices FILE for your own."
+    base = prices.get("built_in_as_of")
+    rest = f"; the other entries are the built-in list prices of {base}" if base else ""
+    return f"Prices: {prices['file']} as of {as_of}{rest}."
 
 
 def _months_between(earlier: str, later: str) -> int | None:

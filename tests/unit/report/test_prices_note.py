@@ -17,8 +17,10 @@ BUILT_IN = {"as_of": "2025-01-01", "source": "AWS public on-demand prices", "fil
 @pytest.mark.parametrize(("prices", "evaluated_at", "expected"), [
     (BUILT_IN, "2026-12-07T05:00:00+00:00",
      "Prices: on-demand list prices as of 2025-01-01 (built-in table, 23 months before this run); --prices FILE for your own."),
+    ({**BUILT_IN, "file": "prices.yaml", "as_of": "2026-12-01", "built_in_as_of": "2025-01-01"}, "2026-12-07T05:00:00+00:00",
+     "Prices: prices.yaml as of 2026-12-01; the other entries are the built-in list prices of 2025-01-01."),
     ({**BUILT_IN, "file": "prices.yaml", "as_of": "2026-12-01"}, "2026-12-07T05:00:00+00:00",
-     "Prices: on-demand list prices as of 2026-12-01 (prices.yaml); --prices FILE for your own."),
+     "Prices: prices.yaml as of 2026-12-01."),
     ({**BUILT_IN, "as_of": "2026-11-07"}, "2026-12-07T00:00:00+00:00", "(built-in table, 1 month before this run)"),
     ({**BUILT_IN, "as_of": "2026-11-08"}, "2026-12-07T00:00:00+00:00", "(built-in table);"),  # not yet a month
     (BUILT_IN, "", "(built-in table);"),  # no run date: no age, still the date of the prices
