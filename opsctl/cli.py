@@ -20,7 +20,7 @@ import click
 
 from opsctl import __version__
 from opsctl.errors import OpsctlError
-from opsctl.output import check_dir_writable, check_writable, write_file, write_or_echo
+from opsctl.output import check_dir_writable, check_writable, is_terminal, write_file, write_or_echo
 
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report it
@@ -54,7 +54,7 @@ def _stderr_console():
 
 
 def _color_stdout() -> bool:
-    return "NO_COLOR" not in os.environ and sys.stdout.isatty()
+    return "NO_COLOR" not in os.environ and is_terminal(sys.stdout)
 
 
 def aws_options(fn):
@@ -440,7 +440,7 @@ def checks_list(fmt, selection) -> None:
         params = ", ".join(f"{k}={v}" for k, v in c.params.items())
         pillar, severity = ("by category", "by status") if c.per_finding else (c.pillar, c.severity.value)
         table.add_row(c.id, pillar, severity, c.resource_type, params, c.title)
-    Console(no_color=not _color_stdout(), force_terminal=_color_stdout(), width=160 if not sys.stdout.isatty() else None).print(table)
+    Console(no_color=not _color_stdout(), force_terminal=_color_stdout(), width=160 if not is_terminal(sys.stdout) else None).print(table)
 
 
 @cli.command()

@@ -67,3 +67,12 @@ def check_dir_writable(directory: str | None, flag: str) -> None:
         raise OpsctlError(f"{flag}: cannot create {directory}: {probe} is a file, not a directory")
     if not os.access(probe, os.W_OK | os.X_OK):
         raise OpsctlError(f"{flag}: cannot write in {probe} (permission denied)")
+
+
+def is_terminal(stream) -> bool:
+    """`stream.isatty()`, False for a stream that is closed or absent (`opsctl … <&-` leaves
+    sys.stdin None)."""
+    try:
+        return bool(stream is not None and stream.isatty())
+    except (ValueError, OSError):
+        return False

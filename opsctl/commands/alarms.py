@@ -149,7 +149,9 @@ def _build() -> click.Group:
 
 def _interactive() -> bool:
     """Is someone there to answer the confirmation? (A function so tests can say yes.)"""
-    return sys.stdin.isatty()
+    from opsctl.output import is_terminal
+
+    return is_terminal(sys.stdin)
 
 
 def _print(plan, fmt: str, hide_unchanged: bool, render_text) -> None:

@@ -60,7 +60,9 @@ def _yes_option(fn):
 
 def _interactive() -> bool:
     """Is someone there to answer the confirmation? (A function so tests can say yes.)"""
-    return sys.stdin.isatty()
+    from opsctl.output import is_terminal
+
+    return is_terminal(sys.stdin)
 
 
 def _err(text: str) -> None:

@@ -11,7 +11,7 @@ import sys
 
 import click
 
-from opsctl.output import write_or_echo
+from opsctl.output import is_terminal, write_or_echo
 from opsctl.report import formats
 
 FORMAT_HELP = ("table (terminal), json (the result itself, re-serialised), markdown (GitHub job summary), html "
@@ -63,7 +63,7 @@ def render_command(result_file, fmt, output, sarif_location, runbook_base_url, s
     from opsctl.report.load import load_result_file
 
     result = load_result_file(result_file)
-    color = fmt == "table" and not output and "NO_COLOR" not in os.environ and sys.stdout.isatty()
+    color = fmt == "table" and not output and "NO_COLOR" not in os.environ and is_terminal(sys.stdout)
     options = {"color": color, "width": 160, "show_pass": show_pass, "runbook_base_url": runbook_base_url}
     if sarif_location:
         options["sarif_location"] = sarif_location

@@ -12,7 +12,7 @@ import sys
 
 import click
 
-from opsctl.output import write_or_echo
+from opsctl.output import is_terminal, write_or_echo
 from opsctl.report.diff_report import DIFF_FORMATS
 
 
@@ -51,7 +51,7 @@ def diff_command(old, new, fmt, output, hide_unchanged) -> None:
     from opsctl.report.diff_report import render_diff
 
     diff = diff_results(load_result(old, "OLD.json"), load_result(new, "NEW.json"))
-    color = fmt == "table" and not output and "NO_COLOR" not in os.environ and sys.stdout.isatty()
+    color = fmt == "table" and not output and "NO_COLOR" not in os.environ and is_terminal(sys.stdout)
     write_or_echo(render_diff(diff, fmt, color=color, show_unchanged=not hide_unchanged), output)
     if output:
         for warning in diff["warnings"]:  # in the file too; said here so a script's log shows it

@@ -314,3 +314,13 @@ def test_runbook_base_url_must_be_http_or_a_relative_path(runner, snap_file, val
 def test_odd_sarif_locations_are_refused_before_anything_runs(runner, snap_file, value):
     result = runner.invoke(cli, ["audit", "--snapshot", str(snap_file), "--sarif-location", value])
     assert result.exit_code == 2 and "expected FILE or FILE:LINE" in result.output
+
+
+def test_a_closed_stream_is_not_a_terminal():
+    import io
+
+    from opsctl.output import is_terminal
+
+    closed = io.StringIO()
+    closed.close()
+    assert is_terminal(None) is False and is_terminal(closed) is False and is_terminal(io.StringIO()) is False
