@@ -27,6 +27,7 @@ share one binding.
 from __future__ import annotations
 
 import contextlib
+import re
 import weakref
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
@@ -81,6 +82,8 @@ OBSERVABLE_FLOWS: dict[tuple[str, str], str] = {
 UNOBSERVABLE_FLOWS = {("compute", "nosql_db"), ("functions", "nosql_db"), ("compute", "functions"),
                       ("functions", "assets"), ("compute", "assets")}
 
+_REGION = re.compile(r"^(global|[a-z]{2,4}(-[a-z]+)+-\d+)$")
+_TIER_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 _SELECTOR_KEYS = ("tags", "names", "arns", "regions")
 
 
@@ -209,6 +212,11 @@ def _selector(path: str, node: yaml.Node, tier: str) -> Selector:
             fields["tags"] = tuple(pairs)
         else:
             fields[key] = _str_list(path, vnode, f"tiers.{tier}.select.{key}")
+            if key == "regions":
+                for region in fields[key]:
+                    if not _REGION.match(region):
+                        raise _err(path, vnode, f"tiers.{tier}.select.regions: {region!r} is not an AWS region name "
+                                                "(e.g. us-east-1, or global for S3, CloudFront and Route 53)")
     if not any(fields.get(k) for k in ("tags", "names", "arns")):
         raise _err(path, node, f"tiers.{tier}.select needs tags, names or arns (regions only narrows them)")
     return Selector(**fields)
@@ -232,6 +240,8 @@ def _params(path: str, node: yaml.Node, tier: str, kind: str) -> dict[str, Any]:
 
 
 def _tier(path: str, name: str, knode: yaml.Node, node: yaml.Node) -> Tier:
+    if not _TIER_NAME.match(name):
+        raise _err(path, knode, f"tier name {name!r}: use letters, digits, '-', '_' or '.', starting with a letter or digit")
     fields = dict((k, (kn, v)) for k, kn, v in _mapping(path, node, f"tiers.{name}"))
     for key, (kn, _) in fields.items():
         if key not in ("kind", "select", "params", "description"):
