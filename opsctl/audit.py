@@ -73,7 +73,9 @@ def resolve_regions(aws: Aws, opts: AwsOptions, cfg: Config) -> list[str]:
     if opts.all_regions:
         return aws.enabled_regions()
     regions = list(dict.fromkeys(opts.regions or cfg.regions or [aws.default_region()]))
-    return aws.validate_regions(regions)
+    source = ("--region" if opts.regions else f"{cfg.where('regions')}: regions" if cfg.regions
+              else "your default region (AWS_DEFAULT_REGION, AWS_REGION or the profile's region)")
+    return aws.validate_regions(regions, source)
 
 
 def collect_snapshot(

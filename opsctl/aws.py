@@ -169,14 +169,14 @@ class Aws:
             raise UsageError(f"--all-regions: cannot list the account's regions ({exc}); pass --region instead") from None
         return sorted(r["RegionName"] for r in resp["Regions"])
 
-    def validate_regions(self, regions: list[str]) -> list[str]:
+    def validate_regions(self, regions: list[str], source: str = "--region") -> list[str]:
         known = {r for partition in self.session.get_available_partitions()  # aws, aws-cn, aws-us-gov, …
                  for r in self.session.get_available_regions("ec2", partition_name=partition)}
         for region in regions:
             if known and region not in known:
                 close = [r for r in sorted(known) if r.split("-")[0] == region.split("-")[0]][:4]
                 hint = f"; known regions include {', '.join(close)}" if close else ""
-                raise UsageError(f"--region: unknown region {region!r}{hint}")
+                raise UsageError(f"{source}: unknown region {region!r}{hint}")
         return regions
 
 

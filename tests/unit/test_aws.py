@@ -112,3 +112,21 @@ def test_an_endpoint_that_does_not_speak_aws_is_a_usage_error(monkeypatch):
     monkeypatch.setattr(aws, "client", lambda service, region: NotAws())
     with pytest.raises(UsageError, match=r"http://127.0.0.1:9 did not answer like AWS STS"):
         aws.identity()
+
+
+def test_an_unknown_region_names_where_it_came_from(tmp_path, monkeypatch):
+    import boto3
+
+    from opsctl.audit import AwsOptions, resolve_regions
+    from opsctl.config import load_config
+
+    aws = Aws(session=boto3.session.Session(aws_access_key_id="x", aws_secret_access_key="y", region_name="nowhere-1"))
+    cfg_file = tmp_path / "opsctl.yaml"
+    cfg_file.write_text("workers: 4\nregions: [us-east-1, mars-9]\n")
+    cfg = load_config(str(cfg_file), {})
+    with pytest.raises(UsageError, match=rf"^{cfg_file}:2: regions: unknown region 'mars-9'"):
+        resolve_regions(aws, AwsOptions(), cfg)
+    with pytest.raises(UsageError, match=r"^--region: unknown region 'eu-west-9'"):
+        resolve_regions(aws, AwsOptions(regions=("eu-west-9",)), cfg)
+    with pytest.raises(UsageError, match=r"^your default region \(AWS_DEFAULT_REGION.*: unknown region 'nowhere-1'"):
+        resolve_regions(aws, AwsOptions(), load_config(None, {}, cwd=tmp_path / "none"))
