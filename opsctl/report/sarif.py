@@ -38,6 +38,7 @@ import hashlib
 import json
 import posixpath
 import re
+import urllib.parse
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -157,7 +158,8 @@ def render_sarif(result: Result, *, sarif_location: str | Mapping[str, Any] | No
     result's ``metadata.config_file``; neither → UsageError. ``runbooks``: check id → Markdown (a
     mapping or a function) for the rules' help; default: the runbooks shipped with opsctl.
     ``runbook_base_url``: when set, rules get ``helpUri`` = base + ``runbooks/<check>.md``."""
-    uri, line = _location(result, sarif_location)
+    path, line = _location(result, sarif_location)
+    uri = urllib.parse.quote(path)  # a URI reference (SARIF 3.10.2): "ci/my config.yaml" → "ci/my%20config.yaml"
     if runbooks is None:
         lookup: Callable[[str], str | None] = load_runbook
     elif callable(runbooks):

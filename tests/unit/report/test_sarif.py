@@ -86,6 +86,12 @@ def test_location_defaults_to_the_config_file_in_metadata():
     assert loc["artifactLocation"]["uri"] == "opsctl.yaml" and loc["region"]["startLine"] == 1
 
 
+def test_location_uri_is_percent_encoded():
+    log = json.loads(render(sample_result(), "sarif", sarif_location="ci/my config.yaml:3"))
+    loc = log["runs"][0]["results"][0]["locations"][0]["physicalLocation"]
+    assert loc["artifactLocation"]["uri"] == "ci/my%20config.yaml" and loc["region"]["startLine"] == 3
+
+
 def test_no_location_is_a_usage_error():
     with pytest.raises(UsageError, match="--sarif-location"):
         render_sarif(sample_result())
