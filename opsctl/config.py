@@ -17,14 +17,13 @@ the wrong type, an unknown check id or parameter is a one-line error naming file
 
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from opsctl.errors import UsageError, not_utf8, unknown_key
+from opsctl.errors import UsageError, did_you_mean, not_utf8, unknown_key
 from opsctl.findings import PILLARS, Severity
 
 DEFAULT_CONFIG_NAME = "opsctl.yaml"
@@ -106,9 +105,9 @@ def _check_params(path: str, node: yaml.Node, registry: dict[str, Any]) -> dict[
     for key_node, value_node in node.value:
         cid = _scalar(path, key_node, "checks")
         if cid not in registry:
-            near = difflib.get_close_matches(cid, list(registry), n=1, cutoff=0.75)
-            hint = f" (did you mean {near[0]!r}?)" if near else ""
-            raise _err(path, key_node, f"checks: unknown check id {cid!r}{hint}; `opsctl checks list` shows the ids")
+            hint = did_you_mean(cid, registry, cutoff=0.75).strip()
+            raise _err(path, key_node, f"checks: unknown check id {cid!r}{f' ({hint})' if hint else ''}; "
+                                       "`opsctl checks list` shows the ids")
         spec = registry[cid]
         if not isinstance(value_node, yaml.MappingNode):
             raise _err(path, value_node, f"checks.{cid} must map parameter names to values")
@@ -117,9 +116,7 @@ def _check_params(path: str, node: yaml.Node, registry: dict[str, Any]) -> dict[
             name = _scalar(path, pk, f"checks.{cid}")
             if name not in spec.params:
                 known = ", ".join(spec.params) or "none"
-                near = difflib.get_close_matches(name, list(spec.params), n=1, cutoff=0.6)
-                hint = f"did you mean {near[0]!r}? " if near else ""
-                raise _err(path, pk, f"checks.{cid}: unknown parameter {name!r} ({hint}parameters: {known})")
+                raise _err(path, pk, f"checks.{cid}: unknown parameter {name!r} ({did_you_mean(name, spec.params)}parameters: {known})")
             value = _scalar(path, pv, f"checks.{cid}.{name}") if isinstance(pv, yaml.ScalarNode) else yaml.safe_load(yaml.serialize(pv))
             default = spec.params[name]
             ok = isinstance(value, type(default)) and not (isinstance(value, bool) and not isinstance(default, bool))

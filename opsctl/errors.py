@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+from collections.abc import Iterable
 
 
 class OpsctlError(Exception):
@@ -29,9 +30,13 @@ class MissingData(Exception):
 
 def unknown_key(key: object, known: list[str] | tuple[str, ...], label: str = "known keys") -> str:
     """`unknown key 'workrs' (did you mean 'workers'? known keys: …)` — the typo's likely fix first."""
-    near = difflib.get_close_matches(str(key), [str(k) for k in known], n=1, cutoff=0.6)
-    hint = f"did you mean {near[0]!r}? " if near else ""
-    return f"unknown key {key!r} ({hint}{label}: {', '.join(str(k) for k in known)})"
+    return f"unknown key {key!r} ({did_you_mean(key, known)}{label}: {', '.join(str(k) for k in known)})"
+
+
+def did_you_mean(key: object, known: Iterable[object], cutoff: float = 0.6) -> str:
+    """`did you mean 'workers'? ` for the closest of `known`, or "" when nothing is close."""
+    near = difflib.get_close_matches(str(key), [str(k) for k in known], n=1, cutoff=cutoff)
+    return f"did you mean {near[0]!r}? " if near else ""
 
 
 def not_utf8(path: object, exc: UnicodeDecodeError, flag: str = "") -> UsageError:
