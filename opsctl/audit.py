@@ -126,16 +126,23 @@ def audit(snapshot: Snapshot, checks: list[CheckSpec], cfg: Config, metadata: di
     return result
 
 
+def failing(result: Result, fail_on: str, new_only: Collection[tuple[str, str]] | None = None) -> list:
+    """The FAIL findings that fail the run: at or above `fail_on` (none for "none"), and with
+    `new_only` (the keys of --fail-on-new's new FAILs) only those."""
+    if fail_on == "none":
+        return []
+    floor = Severity(fail_on).rank
+    return [f for f in result.findings if f.status is Status.FAIL and f.severity.rank >= floor
+            and (new_only is None or (f.check_id, f.resource_id) in new_only)]
+
+
 def exit_code(result: Result, fail_on: str, strict: bool, new_only: Collection[tuple[str, str]] | None = None) -> int:
     """0 clean · 1 a FAIL at or above `fail_on` · 3 coverage gaps with `strict` (1 wins over 3).
 
     WAIVED findings never fail a run. With `new_only` (--fail-on-new: the (check_id, resource_id)
     keys of FAILs that were not FAIL in the baseline, opsctl.diff.new_failures) only those count."""
-    if fail_on != "none":
-        floor = Severity(fail_on).rank
-        if any(f.status is Status.FAIL and f.severity.rank >= floor
-               and (new_only is None or (f.check_id, f.resource_id) in new_only) for f in result.findings):
-            return EXIT_FINDINGS
+    if failing(result, fail_on, new_only):
+        return EXIT_FINDINGS
     if strict and (result.coverage or any(f.status is Status.ERROR for f in result.findings)):
         return EXIT_INCOMPLETE
     return EXIT_OK

@@ -103,12 +103,11 @@ class AuditFollowup:
 
     def _counted(self, result: Any, fail_on: str) -> str:
         """`1 new FAIL counts for the exit code (at or above --fail-on high)`, or how many do not."""
-        from opsctl.findings import Severity, Status
+        from opsctl.audit import failing
 
         new = self.new_only(result) or set()
-        fails = [f for f in result.findings if f.status is Status.FAIL and (f.check_id, f.resource_id) in new]
-        floor = None if fail_on == "none" else Severity(fail_on).rank
-        counted = sum(1 for f in fails if floor is not None and f.severity.rank >= floor)
+        fails = failing(result, "info", new)  # every new FAIL: info is the lowest severity
+        counted = len(failing(result, fail_on, new))
         return (f"{counted} of {len(fails)} new FAIL(s) at or above --fail-on {fail_on} "
                 f"count{'s' if counted == 1 else ''} for the exit code")
 

@@ -25,21 +25,21 @@ from opsctl.output import check_dir_writable, check_writable, is_terminal, write
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report it
 
+_EXIT_TAIL = """
+  4  internal error (a bug: please report it)
+  130 interrupted (Ctrl-C)"""
+
 EXIT_CODES_HELP = """\b
 Exit codes:
   0  no FAIL at or above --fail-on (WAIVED findings never fail a run)
   1  FAIL findings at or above --fail-on (default: high); with --fail-on-new, only new ones
   2  usage or configuration error (bad flag, config, snapshot, credentials)
-  3  audit incomplete: coverage gaps or ERROR findings, with --strict
-  4  internal error (a bug: please report it)
-  130 interrupted (Ctrl-C)"""
+  3  audit incomplete: coverage gaps or ERROR findings, with --strict""" + _EXIT_TAIL
 
 INVENTORY_EXIT_CODES_HELP = """\b
 Exit codes:
   0  snapshot written (a failed call is recorded in its `coverage`, and the wrote line counts them)
-  2  usage or configuration error (bad flag, config, output path, credentials)
-  4  internal error (a bug: please report it)
-  130 interrupted (Ctrl-C)"""
+  2  usage or configuration error (bad flag, config, output path, credentials)""" + _EXIT_TAIL
 
 from opsctl.report import formats as _report_formats  # noqa: E402 - import-light registry of formats
 

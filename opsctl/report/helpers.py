@@ -138,10 +138,11 @@ def prices_note(metadata: dict[str, Any]) -> str | None:
 
 
 def _months_between(earlier: str, later: str) -> int | None:
+    from datetime import date
+
     try:
-        a = (int(earlier[0:4]), int(earlier[5:7]), int(earlier[8:10]))
-        b = (int(later[0:4]), int(later[5:7]), int(later[8:10]))
+        a, b = date.fromisoformat(earlier[:10]), date.fromisoformat(later[:10])
     except ValueError:
         return None
-    months = (b[0] - a[0]) * 12 + (b[1] - a[1]) - (1 if b[2] < a[2] else 0)
+    months = (b.year - a.year) * 12 + (b.month - a.month) - (1 if b.day < a.day else 0)
     return months if months >= 0 else None
