@@ -14,6 +14,7 @@ from typing import Any
 from opsctl.aws import Aws
 from opsctl.collect.runner import collect
 from opsctl.config import Config
+from opsctl.diff import finding_key
 from opsctl.engine import Result, evaluate
 from opsctl.errors import UsageError
 from opsctl.findings import Severity, Status
@@ -126,23 +127,25 @@ def audit(snapshot: Snapshot, checks: list[CheckSpec], cfg: Config, metadata: di
     return result
 
 
-def failing(result: Result, fail_on: str, new_only: Collection[tuple[str, str]] | None = None) -> list:
+def failing(result: Result, fail_on: str, new_only: Collection[tuple[str, str, str]] | None = None) -> list:
     """The FAIL findings that fail the run: at or above `fail_on` (none for "none"), and with
     `new_only` (the keys of --fail-on-new's new FAILs) only those."""
     if fail_on == "none":
         return []
     floor = Severity(fail_on).rank
     return [f for f in result.findings if f.status is Status.FAIL and f.severity.rank >= floor
-            and (new_only is None or (f.check_id, f.resource_id) in new_only)]
+            and (new_only is None or finding_key(f, result.account) in new_only)]
 
 
-def exit_code(result: Result, fail_on: str, strict: bool, new_only: Collection[tuple[str, str]] | None = None) -> int:
+def exit_code(result: Result, fail_on: str, strict: bool, new_only: Collection[tuple[str, str, str]] | None = None) -> int:
     """0 clean · 1 a FAIL at or above `fail_on` · 3 coverage gaps with `strict` (1 wins over 3).
 
     WAIVED findings never fail a run. With `new_only` (--fail-on-new: the (check_id, resource_id)
-    keys of FAILs that were not FAIL in the baseline, opsctl.diff.new_failures) only those count."""
+    keys of FAILs that were not FAIL in the baseline, opsctl.diff.new_failures) only those count.
+    An organisation result with an account not reached is incomplete too."""
     if failing(result, fail_on, new_only):
         return EXIT_FINDINGS
-    if strict and (result.coverage or any(f.status is Status.ERROR for f in result.findings)):
+    unreached = any(a.get("status") != "audited" for a in result.accounts or [])
+    if strict and (result.coverage or unreached or any(f.status is Status.ERROR for f in result.findings)):
         return EXIT_INCOMPLETE
     return EXIT_OK

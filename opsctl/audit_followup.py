@@ -74,7 +74,7 @@ class AuditFollowup:
 
         if not self.fail_on_new or self.baseline is None:
             return None
-        return new_failures(self.baseline, result.findings)
+        return new_failures(self.baseline, result.findings, result.account)
 
     def finish(self, result: Any, report_dir: str | None, show_pass: bool, echo=None, fail_on: str = "high",
                **render_options: Any) -> list[Path]:

@@ -1,6 +1,8 @@
 """Compare two audit results (their JSON): what is new, resolved, unchanged — and what cannot be told.
 
-Findings are matched by (check_id, resource_id). Only FAILs make a difference; each FAIL of
+Findings are matched by (account, check_id, resource_id): a finding's own ``account`` in an
+organisation result, else the result's ``account``, so a one-account result and an organisation
+result that covers the same account compare finding by finding. Only FAILs make a difference; each FAIL of
 either result lands in exactly one category:
 
 * **new** — FAIL now; before it was absent, PASS, ERROR, SKIPPED or WAIVED (``before`` says which:
@@ -32,15 +34,24 @@ _WORST = ("FAIL", "ERROR", "WAIVED", "SKIPPED", "PASS")  # findings.STATUS_ORDER
 SEVERITY_RANK = {"critical": 4, "high": 3, "medium": 2, "low": 1, "info": 0}
 
 
-def key(f: dict[str, Any]) -> tuple[str, str]:
-    return f["check_id"], f["resource_id"]
+Key = tuple[str, str, str]
 
 
-def _by_key(findings: Iterable[dict[str, Any]]) -> dict[tuple[str, str], dict[str, Any]]:
+def key(f: dict[str, Any], account: str = "") -> Key:
+    """(account, check_id, resource_id); ``account`` is the result's, for findings that name none."""
+    return f.get("account") or account, f["check_id"], f["resource_id"]
+
+
+def finding_key(f: Any, account: str = "") -> Key:
+    """The same key of a Finding object."""
+    return f.account or account, f.check_id, f.resource_id
+
+
+def _by_key(findings: Iterable[dict[str, Any]], account: str = "") -> dict[Key, dict[str, Any]]:
     """One finding per key: the worst, should a check report a resource twice (e.g. per region)."""
-    out: dict[tuple[str, str], dict[str, Any]] = {}
+    out: dict[Key, dict[str, Any]] = {}
     for f in findings:
-        k = key(f)
+        k = key(f, account)
         kept = out.get(k)
         if kept is None or _WORST.index(f["status"]) < _WORST.index(kept["status"]):
             out[k] = f
@@ -49,6 +60,7 @@ def _by_key(findings: Iterable[dict[str, Any]]) -> dict[tuple[str, str], dict[st
 
 def _entry(f: dict[str, Any], before: str | None, after: str | None, note: str = "") -> dict[str, Any]:
     return {
+        **({"account": f["account"]} if f.get("account") else {}),
         "check_id": f["check_id"], "resource_id": f["resource_id"], "region": f.get("region", ""),
         "severity": f.get("severity", "info"), "pillar": f.get("pillar", ""), "title": f.get("title", ""),
         "before": before, "after": after, "message": f.get("message", ""), "note": note,
@@ -57,7 +69,8 @@ def _entry(f: dict[str, Any], before: str | None, after: str | None, note: str =
 
 def diff_results(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
     """The difference between two result dicts (as `opsctl audit --format json` writes them)."""
-    before, after = _by_key(old.get("findings", [])), _by_key(new.get("findings", []))
+    before = _by_key(old.get("findings", []), str(old.get("account") or ""))
+    after = _by_key(new.get("findings", []), str(new.get("account") or ""))
     ran_now = set(new.get("checks_run", []))
     out: dict[str, list[dict[str, Any]]] = {c: [] for c in CATEGORIES}
     for k, f in after.items():
@@ -88,9 +101,19 @@ def diff_results(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
             note = "could not be evaluated now" if status == "ERROR" else "skipped now"
             out["unknown"].append(_entry(now, "FAIL", status, note))
     for entries in out.values():
-        entries.sort(key=lambda e: (-SEVERITY_RANK.get(e["severity"], 0), e["check_id"], e["resource_id"]))
+        entries.sort(key=lambda e: (-SEVERITY_RANK.get(e["severity"], 0), e["check_id"], e["resource_id"],
+                                    e.get("account", "")))
     warnings = []
-    if old.get("account") != new.get("account"):
+    if (old.get("accounts") is None) != (new.get("accounts") is None):
+        warnings.append("one result is of an organisation and the other of one account: only the accounts both "
+                        "cover compare; the others' findings show as new or as not evaluated")
+    elif old.get("accounts") is not None:
+        a = {e.get("id") for e in old["accounts"] if isinstance(e, dict)}
+        b = {e.get("id") for e in new["accounts"] if isinstance(e, dict)}
+        if a != b:
+            warnings.append(f"the results cover different accounts ({len(a - b)} only in the old, {len(b - a)} only "
+                            "in the new): their findings show as new or as not evaluated")
+    elif old.get("account") != new.get("account"):
         warnings.append(f"the results are of different accounts ({old.get('account')} and {new.get('account')})")
     if sorted(old.get("regions", [])) != sorted(new.get("regions", [])):
         warnings.append(f"the results cover different regions ({', '.join(old.get('regions', [])) or '-'} and "
@@ -167,11 +190,14 @@ def compare_tier_scores(old: dict[str, Any], new: dict[str, Any]) -> dict[str, d
     return out
 
 
-def new_failures(baseline: dict[str, Any], findings: Iterable[Any]) -> set[tuple[str, str]]:
-    """Keys of the FAIL findings (Finding objects) that were not FAIL in the baseline result dict."""
-    failed_before = {k for k, f in _by_key(baseline.get("findings", [])).items() if f["status"] == "FAIL"}
-    return {(f.check_id, f.resource_id) for f in findings
-            if str(getattr(f.status, "value", f.status)) == "FAIL" and (f.check_id, f.resource_id) not in failed_before}
+def new_failures(baseline: dict[str, Any], findings: Iterable[Any], account: str = "") -> set[Key]:
+    """Keys (finding_key) of the FAIL findings (Finding objects) that were not FAIL in the baseline
+    result dict; ``account`` is the new result's, for findings that name none."""
+    base_account = str(baseline.get("account") or "")
+    account = account or base_account
+    failed_before = {k for k, f in _by_key(baseline.get("findings", []), base_account).items() if f["status"] == "FAIL"}
+    return {finding_key(f, account) for f in findings
+            if str(getattr(f.status, "value", f.status)) == "FAIL" and finding_key(f, account) not in failed_before}
 
 
 def load_result(path: str | Path, flag: str) -> dict[str, Any]:
@@ -191,8 +217,12 @@ def load_result(path: str | Path, flag: str) -> dict[str, Any]:
     if not isinstance(data, dict) or not isinstance(data.get("findings"), list):
         raise UsageError(f"{path}: not an opsctl result (no findings list); {flag} takes the JSON result of "
                          "`opsctl audit --format json`")
-    if data.get("schema_version") != 1:
-        raise UsageError(f"{path}: result schema_version {data.get('schema_version')!r} is not supported (expected 1)")
+    from opsctl.engine import READABLE_SCHEMA_VERSIONS
+
+    version = data.get("schema_version")
+    if isinstance(version, bool) or version not in READABLE_SCHEMA_VERSIONS:
+        raise UsageError(f"{path}: result schema_version {version!r} is not supported (this opsctl reads "
+                         f"{', '.join(map(str, READABLE_SCHEMA_VERSIONS))})")
     from opsctl.report.load import shape_problem
 
     problem = shape_problem(data)

@@ -17,7 +17,12 @@ from opsctl.resources import RESOURCE_TYPES
 from opsctl.scores import scores
 from opsctl.snapshot import CoverageGap, Snapshot
 
-RESULT_SCHEMA_VERSION = 1
+#: 2 added the organisation sections (``organization``, ``accounts``, and ``account`` on findings and
+#: coverage); a one-account result is otherwise as in version 1, which every reader still accepts.
+RESULT_SCHEMA_VERSION = 2
+READABLE_SCHEMA_VERSIONS = (1, 2)
+#: the statuses of one account in an organisation result
+AUDITED, NOT_REACHED = "audited", "not_reached"
 
 
 @dataclass
@@ -34,6 +39,16 @@ class Result:
     waivers: list[dict[str, Any]] = field(default_factory=list)
     #: the architecture as deployed (opsctl.topology.build_topology(...).to_dict()); None when not built
     topology: dict[str, Any] | None = None
+    #: an organisation result: one entry per account in scope (id, name, ou_path, status, reason,
+    #: regions, api_calls, collect_seconds, topology); None for a one-account result
+    accounts: list[dict[str, Any]] | None = None
+    #: an organisation result: id, management_account, scope (every account id the run was to
+    #: cover, before sharding), shards (["1/3"], or [] for the whole scope), role
+    organization: dict[str, Any] | None = None
+
+    @property
+    def is_org(self) -> bool:
+        return self.accounts is not None
 
     def summary(self) -> dict[str, Any]:
         by_status = Counter(f.status.value for f in self.findings)
@@ -53,7 +68,48 @@ class Result:
             "savings": self.savings(),
             "scores": scores(self.findings),
             **self._tier_scores(),
+            **self._account_counts(),
         }
+
+    def _account_counts(self) -> dict[str, Any]:
+        if self.accounts is None:
+            return {}
+        states = Counter(a.get("status") for a in self.accounts)
+        return {"accounts": {"total": len(self.accounts), AUDITED: states.get(AUDITED, 0),
+                             NOT_REACHED: states.get(NOT_REACHED, 0)}}
+
+    def account_summaries(self) -> list[dict[str, Any]]:
+        """One entry per account of an organisation result, worst first: the accounts not reached,
+        then by overall score (lowest first), FAIL count and id. Each is the stored entry (id,
+        name, ou_path, status, reason, …) plus what its findings say now (after waivers): scores,
+        FAIL counts by severity, savings, coverage gaps, ERROR count and tier scores."""
+        if self.accounts is None:
+            return []
+        by_account: dict[str, list[Finding]] = defaultdict(list)
+        for f in self.findings:
+            by_account[f.account].append(f)
+        gaps = Counter(g.account for g in self.coverage)
+        out = []
+        for entry in self.accounts:
+            aid = entry.get("id", "")
+            mine = by_account.get(aid, [])
+            fails = Counter(f.severity.value for f in mine if f.status is Status.FAIL)
+            statuses = Counter(f.status.value for f in mine)
+            summary = {k: v for k, v in entry.items() if k != "topology"}
+            summary.update({
+                "scores": scores(mine),
+                "findings": {s.value: statuses.get(s.value, 0) for s in Status},
+                "failed_by_severity": {s.value: fails.get(s.value, 0) for s in Severity if fails.get(s.value)},
+                "fail_count": sum(fails.values()),
+                "savings_monthly_usd": savings_summary(mine)["total_monthly_usd"],
+                "coverage_gaps": gaps.get(aid, 0),
+            })
+            if entry.get("topology") is not None:
+                from opsctl.topology import tier_scores
+
+                summary["tier_scores"] = tier_scores(mine, entry["topology"])
+            out.append(summary)
+        return sorted(out, key=_worst_account_first)
 
     def _tier_scores(self) -> dict[str, Any]:
         """``tier_scores`` beside the pillar scores, when the result carries a topology."""
@@ -64,48 +120,10 @@ class Result:
         return {"tier_scores": tier_scores(self.findings, self.topology)}
 
     def savings(self) -> dict[str, Any]:
-        """Potential monthly savings of the FAIL findings that carry a figure: total, per pillar, per check.
-
-        Recommendations for one resource are alternatives (delete it, downsize it, move it to a newer
-        generation), not sums, and Trusted Advisor often flags what opsctl's own cost checks flag. So
-        each resource counts once, with its largest figure; the other figures are reported as
-        ``overlap_monthly_usd`` and left out of the totals."""
-        by_pillar: dict[str, float] = defaultdict(float)
-        by_check: dict[str, float] = defaultdict(float)
-        unpriced = 0
-        best: dict[tuple[str, str], Finding] = {}
-        overlap = 0.0
-        for f in self.findings:
-            if f.status is not Status.FAIL or f.pillar != "cost" and f.monthly_savings_usd is None:
-                continue
-            if f.monthly_savings_usd is None:
-                # Only a finding that tried to price itself and says why it could not (savings_note);
-                # a missing lifecycle rule or budget has no price to look up.
-                unpriced += "savings_note" in f.evidence
-                continue
-            key = savings_subject(f)
-            kept = best.get(key)
-            if kept is None:
-                best[key] = f
-                continue
-            if _outranks(f, kept):
-                best[key], f = f, kept
-            overlap += f.monthly_savings_usd or 0.0
-        for f in best.values():
-            by_pillar[f.pillar] += f.monthly_savings_usd or 0.0
-            by_check[f.check_id] += f.monthly_savings_usd or 0.0
-        return {
-            "currency": "USD",
-            "total_monthly_usd": round(sum(by_check.values()), 2),
-            "by_pillar": {p: round(v, 2) for p, v in sorted(by_pillar.items())},
-            "by_check": {c: round(v, 2) for c, v in sorted(by_check.items(), key=lambda kv: (-kv[1], kv[0]))},
-            "unpriced_findings": unpriced,
-            "overlap_monthly_usd": round(overlap, 2),
-        }
+        """Potential monthly savings of the FAIL findings (savings_summary)."""
+        return savings_summary(self.findings)
 
     def to_dict(self) -> dict[str, Any]:
-        from dataclasses import asdict
-
         return {
             "schema_version": RESULT_SCHEMA_VERSION,
             "tool": {"name": "opsctl", "version": __version__},
@@ -115,10 +133,18 @@ class Result:
             "summary": self.summary(),
             "checks_run": self.checks_run,
             "findings": [f.to_dict() for f in self.findings],
-            "coverage": [asdict(g) for g in self.coverage],
+            "coverage": [g.to_dict() for g in self.coverage],
             "waivers": list(self.waivers),
             **({"topology": self.topology} if self.topology is not None else {}),
+            **({"organization": self.organization} if self.organization is not None else {}),
+            **({"accounts": self._stored_accounts()} if self.accounts is not None else {}),
         }
+
+    def _stored_accounts(self) -> list[dict[str, Any]]:
+        """The account entries as written: the summaries (worst first), each with its topology."""
+        topologies = {a.get("id"): a.get("topology") for a in self.accounts or []}
+        return [{**a, **({"topology": topologies[a["id"]]} if topologies.get(a["id"]) is not None else {})}
+                for a in self.account_summaries()]
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Result:
@@ -131,7 +157,64 @@ class Result:
             metadata=dict(d.get("metadata", {})),
             waivers=list(d.get("waivers", [])),
             topology=d.get("topology"),
+            accounts=[_stored_entry(a) for a in d["accounts"]] if isinstance(d.get("accounts"), list) else None,
+            organization=dict(d["organization"]) if isinstance(d.get("organization"), dict) else None,
         )
+
+
+#: what an account entry stores; the rest of a written entry is computed from the findings
+ACCOUNT_FIELDS = ("id", "name", "email", "ou_path", "status", "reason", "regions", "api_calls", "collect_seconds",
+                  "shard", "topology")
+
+
+def _stored_entry(a: dict[str, Any]) -> dict[str, Any]:
+    return {k: a[k] for k in ACCOUNT_FIELDS if k in a}
+
+
+def savings_summary(findings: Iterable[Finding]) -> dict[str, Any]:
+    """Potential monthly savings of the FAIL findings that carry a figure: total, per pillar, per check.
+
+    Recommendations for one resource are alternatives (delete it, downsize it, move it to a newer
+    generation), not sums, and Trusted Advisor often flags what opsctl's own cost checks flag. So
+    each resource counts once, with its largest figure; the other figures are reported as
+    ``overlap_monthly_usd`` and left out of the totals."""
+    by_pillar: dict[str, float] = defaultdict(float)
+    by_check: dict[str, float] = defaultdict(float)
+    unpriced = 0
+    best: dict[tuple[str, ...], Finding] = {}
+    overlap = 0.0
+    for f in findings:
+        if f.status is not Status.FAIL or f.pillar != "cost" and f.monthly_savings_usd is None:
+            continue
+        if f.monthly_savings_usd is None:
+            # Only a finding that tried to price itself and says why it could not (savings_note);
+            # a missing lifecycle rule or budget has no price to look up.
+            unpriced += "savings_note" in f.evidence
+            continue
+        key = (f.account, *savings_subject(f))  # two accounts may both name a load balancer `web`
+        kept = best.get(key)
+        if kept is None:
+            best[key] = f
+            continue
+        if _outranks(f, kept):
+            best[key], f = f, kept
+        overlap += f.monthly_savings_usd or 0.0
+    for f in best.values():
+        by_pillar[f.pillar] += f.monthly_savings_usd or 0.0
+        by_check[f.check_id] += f.monthly_savings_usd or 0.0
+    return {
+        "currency": "USD",
+        "total_monthly_usd": round(sum(by_check.values()), 2),
+        "by_pillar": {p: round(v, 2) for p, v in sorted(by_pillar.items())},
+        "by_check": {c: round(v, 2) for c, v in sorted(by_check.items(), key=lambda kv: (-kv[1], kv[0]))},
+        "unpriced_findings": unpriced,
+        "overlap_monthly_usd": round(overlap, 2),
+    }
+
+
+def _worst_account_first(a: dict[str, Any]) -> tuple:
+    overall = (a.get("scores") or {}).get("overall")
+    return (a.get("status") != NOT_REACHED, 101.0 if overall is None else overall, -a.get("fail_count", 0), a.get("id", ""))
 
 
 def savings_subject(f: Finding) -> tuple[str, str]:

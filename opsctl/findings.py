@@ -64,6 +64,8 @@ class Finding:
     evidence: dict[str, Any] = field(default_factory=dict)
     runbook: str = ""
     monthly_savings_usd: float | None = None
+    #: the AWS account the finding is about, in an organisation result (empty in a one-account result)
+    account: str = ""
 
     def sort_key(self) -> tuple:
         """Deterministic order: worst status, then severity, check, resource."""
@@ -74,12 +76,15 @@ class Finding:
             self.check_id,
             self.resource_id,
             self.region,
+            self.account,
         )
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
         d["status"] = self.status.value
         d["severity"] = self.severity.value
+        if not self.account:  # a one-account result keeps the shape it always had
+            del d["account"]
         return d
 
     @classmethod
@@ -97,4 +102,5 @@ class Finding:
             evidence=d.get("evidence") or {},
             runbook=d.get("runbook", ""),
             monthly_savings_usd=d.get("monthly_savings_usd"),
+            account=d.get("account") or "",
         )

@@ -38,6 +38,14 @@ class CoverageGap:
     message: str
     resource_type: str = ""
     resource_id: str = ""
+    #: the AWS account, in an organisation result (empty in a snapshot or a one-account result)
+    account: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        if not self.account:
+            del d["account"]
+        return d
 
     @property
     def reason(self) -> str:
@@ -111,7 +119,7 @@ class Snapshot:
             "taken_at": self.taken_at,
             "collected": {k: sorted(v) for k, v in sorted(self.collected.items())},
             "resources": {k: v for k, v in sorted(self.resources.items())},
-            "coverage": [asdict(g) for g in self.coverage],
+            "coverage": [g.to_dict() for g in self.coverage],
         }
 
     def to_json(self) -> str:

@@ -10,6 +10,7 @@ list) is YAML: a list of waivers, or a mapping with one key ``waivers`` holding 
         owner: platform@example.com
         expires: 2026-12-31                  # YYYY-MM-DD; applies through that day (UTC)
         ticket: OPS-1234                     # optional
+        account: "1111*"                     # optional: account id or glob (organisation runs)
 
 A matching, unexpired waiver turns a FAIL into WAIVED (the finding keeps its message, plus who
 waived it and until when, and ``evidence.waiver``). An expired waiver no longer applies: the
@@ -37,7 +38,7 @@ from opsctl.errors import UsageError, not_utf8, unknown_key
 from opsctl.findings import Finding, Status
 
 REQUIRED = ("check", "resource", "reason", "owner", "expires")
-OPTIONAL = ("ticket",)
+OPTIONAL = ("ticket", "account")
 #: status of one waiver in a run
 ACTIVE, EXPIRED, STALE, NOT_EVALUATED = "active", "expired", "stale", "not_evaluated"
 
@@ -52,8 +53,13 @@ class Waiver:
     ticket: str | None = None
     #: where it was written, "file:line"
     source: str = ""
+    #: account id or glob: the waiver applies only to findings of matching accounts (None: any)
+    account: str | None = None
 
-    def matches(self, f: Finding) -> bool:
+    def matches(self, f: Finding, account: str = "") -> bool:
+        """``account``: the result's, for a finding that names none (a one-account result)."""
+        if self.account is not None and not fnmatchcase(f.account or account, self.account):
+            return False
         return fnmatchcase(f.check_id, self.check) and fnmatchcase(f.resource_id, self.resource)
 
     def expired(self, today: date) -> bool:
@@ -62,7 +68,8 @@ class Waiver:
 
     def to_dict(self) -> dict[str, Any]:
         return {"check": self.check, "resource": self.resource, "reason": self.reason, "owner": self.owner,
-                "expires": self.expires.isoformat(), "ticket": self.ticket, "source": self.source}
+                "expires": self.expires.isoformat(), "ticket": self.ticket, "source": self.source,
+                **({"account": self.account} if self.account is not None else {})}
 
 
 # ----- parsing ----------------------------------------------------------------------------------
@@ -195,7 +202,7 @@ def apply_waivers(result: Any, waivers: Sequence[Waiver], today: date) -> Any:
             continue
         applied: Waiver | None = None
         for i, w in enumerate(waivers):
-            if not w.matches(f):
+            if not w.matches(f, result.account):
                 continue
             if f.status is Status.ERROR:
                 errored[i] += 1
@@ -235,7 +242,8 @@ def describe(records: Sequence[dict[str, Any]]) -> list[str]:
     head += "".join(f", {counts[s]} {s.replace('_', ' ')}" for s in (EXPIRED, STALE, NOT_EVALUATED) if counts[s])
     lines = [head]
     for r in records:
-        label = f"{r['source']}: {r['check']} on {r['resource']} (owner {r['owner']})"
+        where = f" in account {r['account']}" if r.get("account") else ""
+        label = f"{r['source']}: {r['check']} on {r['resource']}{where} (owner {r['owner']})"
         if r["status"] == EXPIRED:
             lines.append(f"  expired {r['expires']}: {label} no longer applies"
                          + (f"; {r['matched']} finding(s) FAIL again" if r["matched"] else "")

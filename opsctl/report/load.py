@@ -10,7 +10,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from opsctl.engine import RESULT_SCHEMA_VERSION, Result
+from opsctl.engine import READABLE_SCHEMA_VERSIONS, RESULT_SCHEMA_VERSION, Result
 from opsctl.errors import UsageError
 
 _HINT = "expected the JSON result of `opsctl audit --format json`"
@@ -21,13 +21,14 @@ _STR, _OPT_STR = (str,), (str, type(None))
 _FINDING_FIELDS: dict[str, tuple[type, ...]] = {
     "check_id": _STR, "status": _STR, "severity": _STR, "pillar": _STR, "resource_id": _STR, "message": _STR,
     "title": _OPT_STR, "resource_type": _OPT_STR, "region": _OPT_STR, "runbook": _OPT_STR,
-    "evidence": (dict, type(None)),
+    "evidence": (dict, type(None)), "account": _OPT_STR,
 }
 _REQUIRED = ("check_id", "status", "severity", "pillar", "resource_id", "message")
 #: Top-level sections and their JSON types (when present).
 _SECTIONS: dict[str, tuple[type, ...]] = {
     "account": _STR, "regions": (list,), "checks_run": (list,), "coverage": (list,), "metadata": (dict,),
     "summary": (dict,), "waivers": (list,), "topology": (dict, type(None)),
+    "accounts": (list,), "organization": (dict,),
 }
 
 
@@ -45,6 +46,9 @@ def shape_problem(data: Any) -> str | None:
             return f"{key} must be {' or '.join(_JSON[k] for k in kinds)}"
     if not all(isinstance(g, dict) for g in data.get("coverage", [])):
         return "coverage must be a list of objects"
+    for i, a in enumerate(data.get("accounts", [])):
+        if not isinstance(a, dict) or not isinstance(a.get("id"), str) or not isinstance(a.get("status"), str):
+            return f"account #{i + 1} is not an object with a string id and status"
     statuses, severities = {s.value for s in Status}, {s.value for s in Severity}
     for i, f in enumerate(data["findings"]):
         if not isinstance(f, dict):
@@ -74,9 +78,9 @@ def parse_result(data: Any, name: str) -> Result:
     if not isinstance(tool, dict) or tool.get("name") != "opsctl":
         raise UsageError(f"{name}: not an opsctl result (tool.name is not opsctl; {_HINT})")
     version = data.get("schema_version")
-    if version != RESULT_SCHEMA_VERSION:
-        raise UsageError(f"{name}: schema_version {version!r} is not supported: this opsctl reads version "
-                         f"{RESULT_SCHEMA_VERSION} (re-run the audit, or use the opsctl that wrote the file)")
+    if isinstance(version, bool) or version not in READABLE_SCHEMA_VERSIONS:
+        raise UsageError(f"{name}: schema_version {version!r} is not supported: this opsctl reads versions "
+                         f"{', '.join(map(str, READABLE_SCHEMA_VERSIONS))} (it writes {RESULT_SCHEMA_VERSION}; re-run the audit, or use the opsctl that wrote the file)")
     problem = shape_problem(data)
     if problem:
         raise UsageError(f"{name}: not an opsctl result ({problem}; {_HINT})")

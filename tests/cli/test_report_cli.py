@@ -106,7 +106,7 @@ def _valid() -> dict:
     ([1, 2], "not an opsctl result"),
     ({"findings": []}, "tool.name is not opsctl"),
     ({**_valid(), "findings": "x"}, "no findings list"),
-    ({**_valid(), "schema_version": 2}, "schema_version 2 is not supported"),
+    ({**_valid(), "schema_version": 3}, "schema_version 3 is not supported"),
     ({**_valid(), "regions": "us-east-1"}, "regions must be a list"),
     ({**_valid(), "findings": [{k: v for k, v in _valid()["findings"][0].items() if k != "status"}]}, "finding #1 lacks status"),
     ({**_valid(), "findings": [{**_valid()["findings"][0], "severity": "urgent"}]}, "finding #1"),
