@@ -87,6 +87,8 @@ def collect_snapshot(
 ) -> CollectOutcome:
     """Connect, resolve regions, and collect. Read-only: only List/Describe/Get calls are made."""
     workers = opts.workers or cfg.workers or 16
+    if opts.external_id and not opts.role_arn:
+        raise UsageError("--external-id needs --role-arn (or --org/--accounts, where it goes with --org-role)")
     aws = Aws(profile=opts.profile, role_arn=opts.role_arn, external_id=opts.external_id, workers=workers)
     identity = aws.identity()
     regions = resolve_regions(aws, opts, cfg)
@@ -149,3 +151,55 @@ def exit_code(result: Result, fail_on: str, strict: bool, new_only: Collection[t
     if strict and (result.coverage or unreached or any(f.status is Status.ERROR for f in result.findings)):
         return EXIT_INCOMPLETE
     return EXIT_OK
+
+
+def audit_org(opts: AwsOptions, org: Any, cfg: Config, checks: list[CheckSpec], selection: Selection | None = None,
+              spec: Any = None, scope: str = "all", prices: Any = None,
+              progress: Callable[[str, int, int], None] | None = None) -> Any:
+    """The organisation audit (opsctl.org_audit): every account of the scope (or of ``org.shard``)
+    audited as ``audit`` audits one, gathered into one Result. Returns an OrgOutcome."""
+    from opsctl.org_audit import OrgOutcome, audit_organization, resolve_scope
+    from opsctl.ratelimit import DEFAULT_RATE, RateLimiter
+    from opsctl.registry import load_builtin_checks
+
+    cfg_org: dict[str, Any] = cfg.sections.get("org") or {}
+    workers = opts.workers or cfg.workers or 16
+    external_id = org.external_id or cfg_org.get("external_id")
+    aws = Aws(profile=opts.profile, role_arn=opts.role_arn, external_id=external_id if opts.role_arn else None,
+              workers=workers)
+    identity = aws.identity()
+    regions = None if opts.all_regions else resolve_regions(aws, opts, cfg)
+    if opts.all_regions and opts.regions:
+        raise UsageError("--all-regions and --region exclude each other; pick one")
+    home = (regions or [aws.default_region()])[0]
+    org = _with_config(org, cfg_org, external_id)
+    where = resolve_scope(aws, org, cfg_org, home)
+    rate = org.rate_limit if org.rate_limit is not None else cfg_org.get("rate_limit", DEFAULT_RATE)
+    limiter = RateLimiter(rate)
+    params = effective_params(load_builtin_checks(), cfg)
+
+    def audit_one(account_aws: Aws, account: Any, account_regions: list[str] | None, stop: Any) -> tuple[Result, int]:
+        regs = account_regions or _enabled_regions(account_aws, account.id)
+        snap = collect(account_aws, regs, account=account.id, partition=identity["partition"], workers=workers,
+                       check_params=params, stop=stop, limiter=limiter)
+        stats: dict[str, Any] = getattr(snap, "stats", {})
+        return audit(snap, checks, cfg, {}, prices, selection, spec=spec, scope=scope), int(stats.get("calls", 0))
+
+    outcome: OrgOutcome = audit_organization(aws, identity, where, regions, audit_one, checks, org, limiter, progress)
+    outcome.stats["identity"] = identity
+    return outcome
+
+
+def _with_config(org: Any, cfg_org: dict[str, Any], external_id: str | None) -> Any:
+    from dataclasses import replace
+
+    return replace(org, external_id=external_id, session_name=org.session_name or cfg_org.get("role_session_name"),
+                   account_workers=org.account_workers or cfg_org.get("account_workers"),
+                   org=org.org, accounts=org.accounts)
+
+
+def _enabled_regions(aws: Aws, account: str) -> list[str]:
+    try:
+        return aws.enabled_regions()
+    except UsageError as exc:
+        raise UsageError(f"account {account}: {exc}") from None

@@ -73,9 +73,67 @@ def aws_options(fn):
     def wrapper(*args, profile, regions, all_regions, role_arn, external_id, workers, **kwargs):
         from opsctl.audit import AwsOptions
 
-        if external_id and not role_arn:
-            raise click.BadParameter("needs --role-arn", param_hint="--external-id")
+        org = kwargs.get("org_opts")
+        if external_id and not role_arn and not (org is not None and org.active):
+            raise click.BadParameter("needs --role-arn (or --org/--accounts: then it goes with --org-role)",
+                                     param_hint="--external-id")
         kwargs["aws_opts"] = AwsOptions(profile, tuple(regions), all_regions, role_arn, external_id, workers)
+        return fn(*args, **kwargs)
+
+    return wrapper
+
+
+def _shard(ctx, param, value):
+    if value is None:
+        return None
+    from opsctl.org import parse_shard
+
+    try:
+        return parse_shard(value, "--shard")
+    except OpsctlError as exc:
+        raise click.BadParameter(str(exc).removeprefix("--shard: "), param_hint="--shard") from None
+
+
+def org_options(fn):
+    """Flags of an organisation audit; gathered into `org_opts` (opsctl.org_audit.OrgOptions).
+    Apply it above aws_options, which reads `org_opts` to allow --external-id with --org."""
+
+    @click.option("--org", "org_flag", is_flag=True,
+                  help="Audit every ACTIVE account of the AWS Organization (management or delegated-administrator "
+                       "credentials; config `org:`).")
+    @click.option("--accounts", "accounts", multiple=True, metavar="ID|GLOB",
+                  help="With --org: only these accounts (ids or name globs such as 'shop-*'). Without --org: audit "
+                       "exactly these account ids (no Organizations access needed). Repeatable; commas work too.")
+    @click.option("--ou", "ous", multiple=True, metavar="OU_ID",
+                  help="With --org: only the accounts under this OU (its whole subtree); repeatable.")
+    @click.option("--exclude-accounts", "exclude", multiple=True, metavar="ID|GLOB",
+                  help="Leave these accounts out (ids or name globs); repeatable.")
+    @click.option("--org-role", metavar="NAME",
+                  help="Role to assume in each member account (default OrganizationAccountAccessRole; config "
+                       "`org.role`). The caller's own account is audited with the caller's credentials.")
+    @click.option("--role-session-name", metavar="NAME", help="Session name of the assumed roles (default opsctl-audit).")
+    @click.option("--account-workers", type=click.IntRange(1, 64), metavar="N",
+                  help="Accounts audited at once (default 4), each with its own --workers pool.")
+    @click.option("--shard", callback=_shard, metavar="I/N",
+                  help="Audit only shard I of N (a hash of the account id picks it; 0/N means N/N, so "
+                       "\"$AWS_BATCH_JOB_ARRAY_INDEX/N\" works); merge the shards with `opsctl report merge`.")
+    @click.option("--rate-limit", type=click.FloatRange(0, 10_000), metavar="N",
+                  help="Calls per second per (account, region, service), shared by all accounts (default 25; 0: none).")
+    @functools.wraps(fn)
+    def wrapper(*args, org_flag, accounts, ous, exclude, org_role, role_session_name, account_workers, shard,
+                rate_limit, **kwargs):
+        from opsctl.org_audit import OrgOptions
+
+        org = OrgOptions(org_flag, tuple(accounts), tuple(ous), tuple(exclude), org_role, None, role_session_name,
+                         account_workers, shard, rate_limit)
+        if not org.active:
+            used = [flag for flag, value in (("--ou", ous), ("--exclude-accounts", exclude), ("--org-role", org_role),
+                                              ("--role-session-name", role_session_name),
+                                              ("--account-workers", account_workers), ("--shard", shard),
+                                              ("--rate-limit", rate_limit)) if value]
+            if used:
+                raise click.UsageError(f"{used[0]} is for organisation audits: add --org (or --accounts ID...)")
+        kwargs["org_opts"] = org
         return fn(*args, **kwargs)
 
     return wrapper
@@ -203,6 +261,7 @@ def cli() -> None:
 
 # ----- audit ---------------------------------------------------------------------------------
 @cli.command(epilog=EXIT_CODES_HELP)
+@org_options
 @aws_options
 @selection_options
 @config_option
@@ -229,7 +288,7 @@ def cli() -> None:
               help="Also write every report format to DIR/opsctl-report.<ext> (and, with --baseline, the diff).")
 @render_options
 @spec_options
-def audit(aws_opts, selection, config_path, snapshot_path, save_snapshot, fmt, output, fail_on, strict, show_pass,
+def audit(org_opts, aws_opts, selection, config_path, snapshot_path, save_snapshot, fmt, output, fail_on, strict, show_pass,
           prices_path, waivers_path, baseline_path, fail_on_new, report_dir, render_opts, arch_opts) -> None:
     """Audit the account against the check catalogue (read-only).
 
@@ -247,6 +306,13 @@ def audit(aws_opts, selection, config_path, snapshot_path, save_snapshot, fmt, o
       opsctl audit --waivers waivers.yaml --report-dir reports/today
       opsctl audit --baseline reports/yesterday/opsctl-report.json --fail-on-new
       opsctl audit --spec my-architecture.yaml --scope spec
+
+    \b
+    A whole AWS Organization (see `opsctl org --help`):
+      opsctl audit --org --region us-east-1 --region eu-west-1 --format json -o org.json
+      opsctl audit --org --ou ou-ab12-workload1 --exclude-accounts 'sandbox-*'
+      opsctl audit --accounts 111111111111,222222222222 --org-role OpsctlAudit
+      opsctl audit --org --shard 2/3 --format json -o shard-2.json   # then: opsctl report merge
     """
     from opsctl import audit as core
     from opsctl.architecture import resolve_spec
@@ -264,6 +330,9 @@ def audit(aws_opts, selection, config_path, snapshot_path, save_snapshot, fmt, o
     check_writable(output, "-o/--output")  # before collecting: a typo in a path must not cost the run
     check_writable(save_snapshot, "--save-snapshot")
     check_dir_writable(report_dir, "--report-dir")
+    if org_opts.active or (cfg.sections.get("org") or {}).get("accounts"):  # config `org.accounts` names accounts too
+        return _audit_org(org_opts, aws_opts, selection, cfg, checks, followup, arch_spec, arch_opts[1], snapshot_path,
+                          save_snapshot, fmt, output, fail_on, strict, show_pass, prices_path, report_dir, render_opts)
     started = time.perf_counter()
     with _progress() as progress:
         outcome = core.load_or_collect(snapshot_path, aws_opts, cfg, progress)
@@ -290,6 +359,57 @@ def audit(aws_opts, selection, config_path, snapshot_path, save_snapshot, fmt, o
         raise OpsctlError(snapshot_error)
     code = core.exit_code(result, fail_on, strict, followup.new_only(result))
     sys.exit(code)
+
+
+def _audit_org(org_opts, aws_opts, selection, cfg, checks, followup, arch_spec, scope, snapshot_path, save_snapshot,
+               fmt, output, fail_on, strict, show_pass, prices_path, report_dir, render_opts) -> None:
+    """`audit --org` / `--accounts`: every account audited like one, one result (opsctl.org_audit)."""
+    from dataclasses import replace
+
+    from opsctl import audit as core
+
+    if snapshot_path:
+        raise OpsctlError("--snapshot evaluates one account's saved snapshot; leave out --org/--accounts")
+    if save_snapshot:
+        raise OpsctlError("--save-snapshot writes one account's snapshot; an organisation audit keeps its result "
+                          "(-o FILE --format json), or run `opsctl inventory collect` per account")
+    org_opts = replace(org_opts, external_id=aws_opts.external_id)
+    prices = _load_prices(prices_path)
+    started = time.perf_counter()
+    with _progress("auditing") as progress:
+        outcome = core.audit_org(aws_opts, org_opts, cfg, checks, selection, arch_spec, scope, prices, progress)
+    result = outcome.result
+    identity = outcome.stats.pop("identity", {})
+    result.metadata.update({
+        "opsctl_version": __version__, "source": "aws", "caller_arn": identity.get("arn", ""),
+        "evaluated_at": time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime()),
+        "collect_seconds": outcome.seconds, "api_calls": outcome.api_calls, "sts_calls": outcome.sts_calls,
+        "account_workers": outcome.stats.get("account_workers"),
+        "spec": {"name": arch_spec.name, "source": arch_spec.source, "scope": scope},
+        "prices": {"as_of": prices.as_of, "source": prices.source, "file": prices_path or "built-in"},
+    })
+    if os.environ.get("AWS_ENDPOINT_URL"):
+        result.metadata["endpoint_url"] = os.environ["AWS_ENDPOINT_URL"]
+    if cfg.path:
+        result.metadata["config_file"] = _cwd_relative(cfg.path)
+    if outcome.interrupted:
+        result.metadata["interrupted"] = True
+    result.metadata["duration_seconds"] = round(time.perf_counter() - started, 3)
+    result = followup.apply(result)
+    _emit(result, fmt, output, show_pass, **render_opts)
+    counts = result.summary()["accounts"]
+    _stderr_console().print(
+        f"[dim]{counts['audited']} of {counts['total']} account(s) audited"
+        + (f", {counts['not_reached']} not reached" if counts["not_reached"] else "")
+        + f" · {outcome.api_calls} API calls, {outcome.sts_calls} AssumeRole · {outcome.seconds:.1f}s"
+        + (f" · wrote {output}" if output else "") + "[/dim]", highlight=False)
+    fail_on = fail_on or cfg.fail_on or "high"
+    followup.finish(result, report_dir, show_pass, fail_on=fail_on, **render_opts)
+    if outcome.interrupted:
+        click.echo("opsctl: interrupted (Ctrl-C): the accounts audited before it are in the results written above; "
+                   "the others are marked not reached", err=True)
+        sys.exit(EXIT_INTERRUPTED)
+    sys.exit(core.exit_code(result, fail_on, strict, followup.new_only(result)))
 
 
 def _cwd_relative(path: str) -> str:
@@ -340,13 +460,17 @@ def _emit(result, fmt: str, output: str | None, show_pass: bool, **render_opts: 
 
 
 class _progress:
-    """A progress bar on stderr while collecting; silent when stderr is not a terminal."""
+    """A progress bar on stderr while collecting (or auditing accounts: one bar, the account now
+    collected); silent when stderr is not a terminal."""
+
+    def __init__(self, verb: str = "collecting"):
+        self.verb = verb
 
     def __enter__(self):
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
         console = _stderr_console()
-        self._progress = Progress(TextColumn("[bold]collecting[/bold] {task.description:<28}"), BarColumn(),
+        self._progress = Progress(TextColumn(f"[bold]{self.verb}[/bold] {{task.description:<28}}"), BarColumn(),
                                   MofNCompleteColumn(), TimeElapsedColumn(), console=console, transient=True,
                                   disable=not console.is_terminal)
         self._progress.start()

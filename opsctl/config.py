@@ -60,6 +60,7 @@ SECTIONS: dict[str, str] = {
     "alarms": "opsctl.alarms.settings:parse_section",
     "spec": "opsctl.architecture:parse_section",
     "dashboards": "opsctl.dashboards.config:parse_section",
+    "org": "opsctl.org:parse_section",
 }
 
 

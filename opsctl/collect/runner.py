@@ -116,12 +116,21 @@ def _one_line(message: str) -> str:
 _CALL_ERRORS = (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError, ResponseParserError, NotImplementedError)
 
 
+class Cancelled(BaseException):  # noqa: N818 - like KeyboardInterrupt: no collector may swallow it
+    """The run was asked to stop (Ctrl-C): raised at the next API call of every collector thread."""
+
+
 class CollectContext:
     """Shared state of one collection: clients, memoised calls, coverage, a detail-call pool."""
 
     def __init__(self, aws: Any, account: str, partition: str = "aws", workers: int = 16,
-                 check_params: dict[str, dict[str, Any]] | None = None):
+                 check_params: dict[str, dict[str, Any]] | None = None, stop: threading.Event | None = None,
+                 limiter: Any = None):
         self.aws = aws
+        #: set when the run must stop: every call raises Cancelled from then on
+        self.stop = stop
+        #: opsctl.ratelimit.RateLimiter shared by every account of the process (None: no limit)
+        self.limiter = limiter
         #: Effective parameters of every check (defaults + config), e.g. the metric windows.
         self.check_params: dict[str, dict[str, Any]] = check_params or {}
         #: Phase-1 resources by type, for phase-2 collectors (read-only by convention).
@@ -139,7 +148,8 @@ class CollectContext:
         self._detail_pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="opsctl-detail")
 
     def close(self) -> None:
-        self._detail_pool.shutdown(wait=True)
+        stopping = self.stop is not None and self.stop.is_set()
+        self._detail_pool.shutdown(wait=True, cancel_futures=stopping)
 
     # ----- calls -------------------------------------------------------------------------------
     def api_region(self, region: str) -> str:
@@ -166,6 +176,15 @@ class CollectContext:
             reason = self._reasons.get((service, region, _op_key(operation), resource_id))
         return reason or f"{service}:{operation} in {region} failed"
 
+    def before_call(self, service: str, region: str) -> None:
+        """Every API call waits here: stop when asked, and keep within the (account, region, service) rate."""
+        if self.stop is not None and self.stop.is_set():
+            raise Cancelled()
+        if self.limiter is not None:
+            self.limiter.acquire(self.account, region, service)
+            if self.stop is not None and self.stop.is_set():
+                raise Cancelled()
+
     def _invoke_once(self, key: tuple, thunk: Callable[[], Any]) -> Any:
         """Run `thunk` at most once per key, even from concurrent threads; re-raise its error to all."""
         with self._memo_lock:
@@ -187,7 +206,7 @@ class CollectContext:
         client = self.aws.client(service, self.api_region(region))
         key = (service, self.api_region(region), operation, json.dumps(params, sort_keys=True, default=str))
         try:
-            return self._invoke_once(key, lambda: getattr(client, operation)(**params)), None
+            return self._invoke_once(key, lambda: self._limited(service, region, lambda: getattr(client, operation)(**params))), None
         except botocore.exceptions.ClientError as exc:
             code = exc.response.get("Error", {}).get("Code")
             if code in set(not_found):
@@ -234,10 +253,14 @@ class CollectContext:
         def fetch() -> list[Any]:
             if client.can_paginate(operation):
                 items: list[Any] = []
-                for page in client.get_paginator(operation).paginate(**params):
+                pages = iter(client.get_paginator(operation).paginate(**params))
+                while True:
+                    self.before_call(service, self.api_region(region))  # each page is one call
+                    page = next(pages, None)
+                    if page is None:
+                        return items
                     items.extend(page.get(result_key, []))
-                return items
-            return list(getattr(client, operation)(**params).get(result_key, []))
+            return list(self._limited(service, region, lambda: getattr(client, operation)(**params)).get(result_key, []))
 
         try:
             return self._invoke_once(key, fetch)
@@ -248,6 +271,10 @@ class CollectContext:
         except _CALL_ERRORS as exc:
             self._record(service, region, _api_name(client, operation), exc, resource_type, resource_id)
         return None
+
+    def _limited(self, service: str, region: str, thunk: Callable[[], Any]) -> Any:
+        self.before_call(service, self.api_region(region))
+        return thunk()
 
     def fill(
         self,
@@ -416,18 +443,22 @@ def collect(
     workers: int = 16,
     progress: ProgressFn | None = None,
     check_params: dict[str, dict[str, Any]] | None = None,
+    stop: threading.Event | None = None,
+    limiter: Any = None,
 ) -> Snapshot:
     """Run the collectors over the regions and return the snapshot.
 
     Tasks are (collector, region) pairs on an outer pool; their per-resource detail calls go to
     the context's inner pool, so nested waits cannot deadlock. Phase-2 collectors run after
-    phase 1 with its resources in `ctx.inventory`.
+    phase 1 with its resources in `ctx.inventory`. ``stop`` set: every thread raises Cancelled at its
+    next call and collect re-raises it; ``limiter`` (opsctl.ratelimit) paces the calls per
+    (account, region, service).
     """
     specs = load_collectors()
     if services is not None:
         wanted = set(services)
         specs = [s for s in specs if s.service in wanted]
-    ctx = CollectContext(aws, account, partition, workers, check_params)
+    ctx = CollectContext(aws, account, partition, workers, check_params, stop=stop, limiter=limiter)
     tasks: list[tuple[CollectorSpec, str]] = []
     for spec in specs:
         for region in ([GLOBAL] if spec.scope == "global" else regions):

@@ -12,7 +12,7 @@ import importlib
 import click
 
 #: opsctl.commands.<name> modules, registered in this order.
-MODULES: list[str] = ["report", "report_diff", "alarms", "dashboards", "topology"]
+MODULES: list[str] = ["report", "report_diff", "report_merge", "alarms", "dashboards", "topology", "org"]
 
 
 def register(cli: click.Group) -> None:
