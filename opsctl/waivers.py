@@ -108,7 +108,7 @@ def parse_list(path: str, node: yaml.Node) -> list[Waiver]:
 def _parse_one(path: str, node: yaml.Node, index: int) -> Waiver:
     where = f"waiver #{index}"
     if not isinstance(node, yaml.MappingNode):
-        raise _err(path, node, f"{where} must be a mapping with keys {', '.join(REQUIRED)} (and optionally ticket)")
+        raise _err(path, node, f"{where} must be a mapping with keys {', '.join(REQUIRED)} (and optionally ticket, account)")
     values: dict[str, Any] = {}
     for key_node, value_node in node.value:
         key = key_node.value if isinstance(key_node, yaml.ScalarNode) else None

@@ -358,3 +358,56 @@ def test_merge_fails_by_fail_on_and_names_the_missing_shard(tmp_path):
     assert "missing: 2/2" not in res.output  # the scope holds only shard 1's account
     res = CliRunner().invoke(cli, ["report", "merge", a, "--fail-on", "none", "--strict", "-o", str(tmp_path / "m.json")])
     assert res.exit_code == 0
+
+
+# ----- waivers, diff and --fail-on-new on org results --------------------------------------------------------
+def _org(findings):
+    ids = sorted({f.account for f in findings})
+    return Result(findings, [], "o-aaaaaaaaaa", ["us-east-1"], ["s3.bucket_versioning"],
+                  accounts=[{"id": i, "name": i, "status": "audited", "reason": ""} for i in ids],
+                  organization={"id": "o-aaaaaaaaaa", "scope": ids, "shards": []})
+
+
+def _fail(account, status=Status.FAIL, rid="arn:aws:iam::{a}:root"):
+    return Finding("s3.bucket_versioning", "t", status, Severity.HIGH, "availability", rid.format(a=account),
+                   "s3.bucket", "us-east-1", "no.", account=account)
+
+
+def test_a_waiver_with_an_account_applies_to_that_account_only():
+    from datetime import date
+
+    from opsctl.waivers import apply_waivers, parse_waivers
+
+    waivers = parse_waivers("- {check: s3.*, resource: 'arn:aws:s3:::shared', reason: r, owner: o, expires: 2099-01-01,"
+                            " account: '1111*'}\n", "w.yaml")
+    assert waivers[0].account == "1111*"
+    shared = "arn:aws:s3:::shared"
+    out = apply_waivers(_org([_fail("111111111111", rid=shared), _fail("222222222222", rid=shared)]), waivers,
+                        date(2026, 1, 1))
+    assert {f.account: f.status for f in out.findings} == {"111111111111": Status.WAIVED, "222222222222": Status.FAIL}
+    assert out.waivers[0]["account"] == "1111*" and out.waivers[0]["matched"] == 1
+    one = Result([dataclasses_replace(_fail("111111111111", rid=shared), account="")], [], "111111111111",
+                 ["us-east-1"], ["s3.bucket_versioning"])
+    assert apply_waivers(one, waivers, date(2026, 1, 1)).findings[0].status is Status.WAIVED  # the result's account
+
+
+def dataclasses_replace(f, **kw):
+    import dataclasses
+
+    return dataclasses.replace(f, **kw)
+
+
+def test_diff_and_fail_on_new_tell_accounts_apart():
+    from opsctl.audit import exit_code
+    from opsctl.diff import diff_results, new_failures
+
+    shared = "arn:aws:s3:::same-name"  # an ARN without an account: two accounts can both report it
+    old = _org([_fail("111111111111", rid=shared), _fail("222222222222", Status.PASS, rid=shared)]).to_dict()
+    new = _org([_fail("111111111111", rid=shared), _fail("222222222222", rid=shared)])
+    d = diff_results(old, new.to_dict())
+    assert d["counts"]["new"] == 1 and d["findings"]["new"][0]["account"] == "222222222222"
+    assert d["counts"]["unchanged"] == 1
+    keys = new_failures(old, new.findings, new.account)
+    assert keys == {("222222222222", "s3.bucket_versioning", shared)}
+    assert exit_code(new, "high", False, keys) == 1
+    assert exit_code(new, "high", False, set()) == 0
