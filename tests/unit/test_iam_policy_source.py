@@ -20,7 +20,7 @@ from botocore import xform_name
 from tests.integration.test_iam_policy import POLICY, READ_VERBS, iam_action
 
 ROOT = Path(__file__).resolve().parents[2]
-SOURCES = sorted((ROOT / "opsctl" / "collect").glob("*.py")) + [ROOT / "opsctl" / "aws.py"]
+SOURCES = sorted((ROOT / "opsctl" / "collect").glob("*.py")) + [ROOT / "opsctl" / "aws.py", ROOT / "opsctl" / "org_access.py"]
 #: Granted on the caller's side, not by the audited account's policy (README, IAM permissions).
 CALLER_SIDE = {"sts:AssumeRole"}
 
@@ -89,3 +89,18 @@ def test_policy_grants_every_action_the_source_calls():
 def test_the_source_calls_only_reads():
     writes = {a: w for a, w in actions_in_source().items() if not a.split(":", 1)[1].startswith(READ_VERBS)}
     assert not writes, f"a collector calls a write API: {writes}"
+
+
+def test_the_org_policy_grants_every_organizations_call_of_discovery():
+    """docs/iam-policy-org.json (the caller's side of `audit --org`) grants what opsctl/org.py calls."""
+    import re
+
+    source = (ROOT / "opsctl" / "org.py").read_text()
+    ops = set(re.findall(r'_pages\(client, "([a-z_]+)"', source)) | set(re.findall(r"client\.([a-z_]+)\(", source))
+    ops.discard("get_paginator")
+    policy = json.loads((ROOT / "docs" / "iam-policy-org.json").read_text())
+    granted = {a for s in policy["Statement"] for a in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])}
+    needed = {f"organizations:{_operations('organizations')[op]}" for op in ops}
+    assert len(needed) >= 5 and needed <= granted, sorted(needed - granted)
+    assert "sts:AssumeRole" in granted
+    assert calls_in_source([ROOT / "opsctl" / "org_access.py"]).get(("iam", "GetRole")), "the role check reads iam:GetRole"
