@@ -168,9 +168,9 @@ def audit_org(opts: AwsOptions, org: Any, cfg: Config, checks: list[CheckSpec], 
     aws = Aws(profile=opts.profile, role_arn=opts.role_arn, external_id=external_id if opts.role_arn else None,
               workers=workers)
     identity = aws.identity()
-    regions = None if opts.all_regions else resolve_regions(aws, opts, cfg)
     if opts.all_regions and opts.regions:
         raise UsageError("--all-regions and --region exclude each other; pick one")
+    regions = None if opts.all_regions else resolve_regions(aws, opts, cfg)  # None: each account's enabled regions
     home = (regions or [aws.default_region()])[0]
     org = _with_config(org, cfg_org, external_id)
     where = resolve_scope(aws, org, cfg_org, home)
@@ -194,8 +194,7 @@ def _with_config(org: Any, cfg_org: dict[str, Any], external_id: str | None) -> 
     from dataclasses import replace
 
     return replace(org, external_id=external_id, session_name=org.session_name or cfg_org.get("role_session_name"),
-                   account_workers=org.account_workers or cfg_org.get("account_workers"),
-                   org=org.org, accounts=org.accounts)
+                   account_workers=org.account_workers or cfg_org.get("account_workers"))
 
 
 def _enabled_regions(aws: Aws, account: str) -> list[str]:

@@ -126,9 +126,31 @@ def merge_results(items: Sequence[tuple[str, dict[str, Any]]], registry: dict[st
                 "collect_seconds": max(float(r.metadata.get("collect_seconds") or 0) for _, _, r in parsed)}
     regions = sorted({g for _, _, r in parsed for g in r.regions})
     result = Result(findings=findings, coverage=coverage, account=first.account, regions=regions,
-                    checks_run=list(first.checks_run), metadata=metadata, waivers=list(first.waivers),
+                    checks_run=list(first.checks_run), metadata=metadata, waivers=_merge_waivers(parsed),
                     accounts=entries, organization=organization)
     return Merged(result, warnings, missing_shards, missing, sorted(set(duplicates)))
+
+
+def _merge_waivers(parsed: Sequence[tuple[str, dict[str, Any], Result]]) -> list[dict[str, Any]]:
+    """Each shard applied the same waivers to its own accounts: add up what each matched. A waiver
+    is active if it waived anything anywhere, stale only if it was stale in every shard."""
+    from opsctl.waivers import ACTIVE, EXPIRED, NOT_EVALUATED, STALE
+
+    merged: dict[tuple, dict[str, Any]] = {}
+    states: dict[tuple, list[str]] = {}
+    for _, _, r in parsed:
+        for w in r.waivers:
+            k = (w.get("source"), w.get("check"), w.get("resource"), w.get("account"))
+            if k not in merged:
+                merged[k] = {**w, "matched": 0}
+                states[k] = []
+            merged[k]["matched"] += int(w.get("matched") or 0)
+            states[k].append(str(w.get("status")))
+    for k, w in merged.items():
+        seen = states[k]
+        w["status"] = (EXPIRED if EXPIRED in seen else ACTIVE if w["matched"] and ACTIVE in seen
+                       else STALE if all(s == STALE for s in seen) else NOT_EVALUATED)
+    return list(merged.values())
 
 
 def _shard_count(name: str, r: Result) -> int | None:

@@ -411,3 +411,21 @@ def test_diff_and_fail_on_new_tell_accounts_apart():
     assert keys == {("222222222222", "s3.bucket_versioning", shared)}
     assert exit_code(new, "high", False, keys) == 1
     assert exit_code(new, "high", False, set()) == 0
+
+
+def test_merge_adds_up_what_each_shard_waived():
+    from opsctl.org_merge import merge_results
+
+    def shard(account, shard_name, status, matched):
+        r = _org([_fail(account)])
+        r.organization = {"id": "o-aaaaaaaaaa", "scope": ["111111111111", "222222222222"], "shards": [shard_name]}
+        r.waivers = [{"check": "s3.*", "resource": "*", "reason": "r", "owner": "o", "expires": "2099-01-01",
+                      "ticket": None, "source": "w.yaml:1", "status": status, "matched": matched}]
+        return r.to_dict()
+
+    merged = merge_results([("a", shard("111111111111", "1/2", "active", 1)),
+                            ("b", shard("222222222222", "2/2", "stale", 0))]).result
+    assert [(w["status"], w["matched"]) for w in merged.waivers] == [("active", 1)]
+    both_stale = merge_results([("a", shard("111111111111", "1/2", "stale", 0)),
+                                ("b", shard("222222222222", "2/2", "stale", 0))]).result
+    assert both_stale.waivers[0]["status"] == "stale"
