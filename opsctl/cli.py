@@ -11,6 +11,7 @@ import os
 import shutil
 import signal
 import sys
+import threading
 import time
 import traceback
 from pathlib import Path
@@ -475,12 +476,14 @@ class _progress:
                                   disable=not console.is_terminal)
         self._progress.start()
         self._task = None
+        self._lock = threading.Lock()
         return self._update
 
     def _update(self, label: str, done: int, total: int) -> None:
-        if self._task is None:
-            self._task = self._progress.add_task(label, total=total)
-        self._progress.update(self._task, completed=done, description=label)
+        with self._lock:  # accounts report from several threads: one bar, made once
+            if self._task is None:
+                self._task = self._progress.add_task(label, total=total)
+            self._progress.update(self._task, completed=done, description=label)
 
     def __exit__(self, *exc) -> None:
         self._progress.stop()
