@@ -67,7 +67,7 @@ def aws_options(fn):
                   help="Region to audit; repeat for several. Default: config `regions`, else your default region.")
     @click.option("--all-regions", is_flag=True, help="Audit every region enabled in the account.")
     @click.option("--role-arn", metavar="ARN", help="Assume this IAM role first (cross-account audits).")
-    @click.option("--external-id", metavar="ID", help="External id for --role-arn, if the role's trust policy needs one.")
+    @click.option("--external-id", metavar="ID", help="External id for --role-arn (or, in organisation audits, --org-role), if the role's trust policy needs one.")
     @click.option("--workers", type=click.IntRange(1, 64), metavar="N",
                   help="Concurrent API calls (default 16; config `workers`).")
     @functools.wraps(fn)
