@@ -4,7 +4,10 @@ Columns: status, severity, pillar, service, check_id, title, resource_id, resour
 resource_type, region, message, monthly_savings_usd, waiver, runbook, evidence (JSON), tier (the
 tiers of the architecture spec the finding belongs to, ``;``-separated — a resource can be in two;
 empty when the result has no topology or the resource is in no tier: the columns stay the same, so
-files of several runs line up). RFC 4180
+files of several runs line up), account (the 12-digit AWS account of the finding: in an
+organisation result each finding's own, in a one-account result the result's account — appended
+last, so files of both kinds share one header and positional readers of older files keep their
+columns). RFC 4180
 quoting, CRLF line ends, UTF-8. Safe against formula injection: a text cell that starts (after
 spaces) with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return gets a leading ``'`` so a
 spreadsheet shows it as text instead of evaluating it (OWASP's advice). Savings stay numbers.
@@ -24,7 +27,8 @@ from opsctl.report.helpers import runbook_url, service_of, waiver_text
 from opsctl.report.tiers import tier_index, tiers_text
 
 COLUMNS = ("status", "severity", "pillar", "service", "check_id", "title", "resource_id", "resource_name",
-           "resource_type", "region", "message", "monthly_savings_usd", "waiver", "runbook", "evidence", "tier")
+           "resource_type", "region", "message", "monthly_savings_usd", "waiver", "runbook", "evidence", "tier",
+           "account")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠")
 
 
@@ -63,6 +67,7 @@ def render_csv(result: Result, *, runbook_base_url: str | None = None) -> str:
             "runbook": runbook_url(f, runbook_base_url),
             "evidence": json.dumps(f.evidence, sort_keys=True, ensure_ascii=False, default=str) if f.evidence else "",
             "tier": tiers_text(tiers.of(f)),
+            "account": f.account or result.account,
         }
         writer.writerow([safe_cell(row[c]) for c in COLUMNS])
     return buf.getvalue()

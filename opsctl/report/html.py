@@ -8,6 +8,13 @@ that sorts by any column and filters by status, pillar, severity, service and fr
 filters live in the URL's fragment (``report.html#status=FAIL&pillar=security&q=bucket``), so a
 filtered view can be bookmarked or linked; ``#status=all`` shows PASS too (the default hides it).
 The template is ``opsctl/report/templates/report.html.j2``.
+
+An organisation result (``Result.is_org``) gets the account table first — one row per account,
+worst first: id, name, OU path, status (NOT REACHED with its reason), score, FAILs by severity,
+savings, and the totals; each id links to ``#account=<id>`` —, an Account column in the findings
+table and an Account filter beside the others (``report.html#account=111111111111&status=FAIL``;
+``window.opsctlReport.setFilters({account: "…"})``). Names, OU paths and reasons are escaped like
+every other value from AWS.
 """
 
 from __future__ import annotations
@@ -18,13 +25,34 @@ from typing import Any
 
 from opsctl import __version__
 from opsctl.engine import Result
+from opsctl.escape import inert
 from opsctl.findings import PILLARS, Severity, Status
 from opsctl.report.common import resource_label
 from opsctl.report.helpers import pillar_rows, prices_note, runbook_url, service_of, usd, waiver_text
+from opsctl.report.org import (
+    account_index,
+    account_rows,
+    fails_text,
+    org_counts,
+    org_scope,
+    org_totals,
+    row_of,
+    skipped_text,
+)
 from opsctl.report.tiers import spec_name, tier_index, tier_rows
 from opsctl.scores import score_text
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
+
+
+def _inert_value(value: Any) -> Any:
+    """Jinja2's finalize: a plain string is shown with opsctl.escape.inert (an ESC or U+202E in a
+    name is written as ``\x1b`` / ``\u202e``); markup the renderer built (the SVG) is left as it is."""
+    from markupsafe import Markup
+
+    if isinstance(value, str) and not isinstance(value, Markup):
+        return inert(value)
+    return value
 
 
 @functools.lru_cache(maxsize=1)
@@ -38,6 +66,7 @@ def _environment():
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        finalize=_inert_value,  # and every {{ value }} shows its control and bidi characters escaped
     )
     env.filters["usd"] = usd
     env.filters["score"] = score_text
@@ -59,11 +88,15 @@ def _svg(result: Result) -> Any:
     return Markup(svg)  # noqa: S704 - every text in it went through html.escape in render_svg
 
 
-def _rows(result: Result, base_url: str | None) -> list[dict[str, Any]]:
+def _rows(result: Result, base_url: str | None, accounts: dict[str, Any] | None = None) -> list[dict[str, Any]]:
     rows = []
     tiers = tier_index(result)
     for i, f in enumerate(result.findings):
+        extra = {}
+        if accounts is not None:
+            extra = {"account": f.account, "account_name": row_of(accounts, f.account).name}
         rows.append({
+            **extra,
             "i": i,
             "status": f.status.value,
             "severity": f.severity.value,
@@ -87,9 +120,18 @@ def _rows(result: Result, base_url: str | None) -> list[dict[str, Any]]:
 def render_html(result: Result, *, runbook_base_url: str | None = None, title: str | None = None) -> str:
     """The whole HTML document as a string."""
     summary = result.summary()
-    rows = _rows(result, runbook_base_url)
+    org_rows = account_rows(result)
+    rows = _rows(result, runbook_base_url, account_index(org_rows) if result.is_org else None)
+    org = None
+    if result.is_org:
+        org = {"scope": org_scope(result), "counts": org_counts(org_rows), "accounts": org_rows,
+               "totals": org_totals(result, org_rows, summary), "fails_text": fails_text,
+               "management": (result.organization or {}).get("management_account") or "",
+               "skipped": skipped_text(result)}
+    default_title = f"opsctl audit — {org['scope']}" if org else f"opsctl audit — account {result.account}"
     context = {
-        "title": title or f"opsctl audit — account {result.account}",
+        "org": org,
+        "title": title or default_title,
         "result": result,
         "summary": summary,
         "meta": result.metadata,

@@ -13,6 +13,13 @@ which were left out. The diagram counts toward it too; a diagram larger than Mer
 (``max_diagram_chars``, Mermaid's default ``maxTextSize`` of 50,000 characters, or more than 500
 links) or than the room left is replaced by a line saying so. Every value from the account (names, messages, tags) is escaped, so it
 renders as text — never as Markdown, HTML or a link.
+
+An organisation result (``Result.is_org``) opens with its account table — one row per account,
+worst first: id, name, OU path, status (NOT REACHED with the reason), score, FAILs by severity,
+savings, then the totals. That table is never cut (it is written before any finding, outside the
+budget's choice); the finding tables that follow gain an Account column and are cut to fit as
+above, the closing note saying how many were left out and that the JSON, HTML or CSV report has
+them all.
 """
 
 from __future__ import annotations
@@ -22,6 +29,7 @@ from collections import Counter
 from typing import Any
 
 from opsctl.engine import Result
+from opsctl.escape import inert
 from opsctl.findings import Finding, Status
 from opsctl.report.common import resource_label
 from opsctl.report.helpers import (
@@ -33,6 +41,17 @@ from opsctl.report.helpers import (
     service_of,
     usd,
     waiver_text,
+)
+from opsctl.report.org import (
+    AccountRow,
+    account_index,
+    account_rows,
+    fails_text,
+    org_counts,
+    org_scope,
+    org_totals,
+    row_of,
+    skipped_text,
 )
 from opsctl.report.tiers import spec_name, tier_rows
 from opsctl.scores import score_text
@@ -52,6 +71,12 @@ def md(text: Any, limit: int = 500) -> str:
         s = s[: limit - 1] + "…"
     s = s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     return _MD_SPECIAL.sub(r"\\\1", s)
+
+
+def mdi(text: Any, limit: int = 500) -> str:
+    """:func:`md` of text with its control characters shown escaped (opsctl.escape.inert): for the
+    account names, OU paths and reasons of an organisation result."""
+    return md(inert(text), limit)
 
 
 def _link(text: str, url: str) -> str:
@@ -87,9 +112,17 @@ class _Budget:
         return True
 
 
-def _finding_row(f: Finding, base_url: str | None) -> str:
+def _account_cell(accounts: dict[str, AccountRow] | None, f: Finding) -> str:
+    """``| name<br>id `` for an organisation result's finding rows; '' otherwise."""
+    if accounts is None:
+        return ""
+    row = row_of(accounts, f.account)
+    return f"| {mdi(row.name, 60)}<br>{mdi(f.account, 20)} " if row.name else f"| {mdi(f.account, 20)} "
+
+
+def _finding_row(f: Finding, base_url: str | None, accounts: dict[str, AccountRow] | None = None) -> str:
     savings = usd(f.monthly_savings_usd) if f.monthly_savings_usd else ""
-    return (f"| {SEVERITY_ICON.get(f.severity.value, '')} {f.severity.value} | {_link(f.check_id, runbook_url(f, base_url))} "
+    return (f"{_account_cell(accounts, f)}| {SEVERITY_ICON.get(f.severity.value, '')} {f.severity.value} | {_link(f.check_id, runbook_url(f, base_url))} "
             f"| {md(resource_label(f.resource_id), 120)}<br>{md(f.resource_id, 300)} | {md(f.region, 40)} "
             f"| {md(f.message)} | {savings} |")
 
@@ -111,7 +144,13 @@ def render_markdown(result: Result, *, runbook_base_url: str | None = None, max_
     sev_text = " · ".join(f"{sev[s]} {s}" for s in ("critical", "high", "medium", "low", "info") if sev.get(s))
     headline = f"**{by_status['FAIL']} FAIL**" + (f" ({sev_text})" if sev_text else "")
     headline += " · " + " · ".join(f"{by_status[s.value]} {s.value}" for s in (Status.ERROR, Status.WAIVED, Status.SKIPPED, Status.PASS))
-    budget.add(f"## opsctl audit — account {md(result.account)}", force=True)
+    rows_ = account_rows(result)
+    accounts = account_index(rows_) if result.is_org else None
+    acol, asep = ("| Account ", "|---") if result.is_org else ("", "")
+    if result.is_org:
+        budget.add(f"## opsctl audit — {mdi(org_scope(result))} ({org_counts(rows_)})", force=True)
+    else:
+        budget.add(f"## opsctl audit — account {md(result.account)}", force=True)
     budget.add(force=True)
     budget.add(headline, force=True)
     budget.add(force=True)
@@ -125,6 +164,8 @@ def render_markdown(result: Result, *, runbook_base_url: str | None = None, max_
         facts.append(f"evaluated {md(result.metadata['evaluated_at'])}")
     budget.add(" · ".join(facts), force=True)
     budget.add(force=True)
+    if result.is_org:
+        _accounts_table(budget, result, rows_, summary)
 
     # --- per pillar ------------------------------------------------------------------------
     rows = pillar_rows(summary)
@@ -166,12 +207,12 @@ def render_markdown(result: Result, *, runbook_base_url: str | None = None, max_
     # --- top FAIL findings -----------------------------------------------------------------
     fails = [f for f in result.findings if f.status is Status.FAIL]
     if fails:
-        budget.add_block(["### Top findings", "", "| Severity | Check (runbook) | Resource | Region | Finding | Savings / month |",
-                          "|---|---|---|---|---|---:|"])
+        budget.add_block(["### Top findings", "", f"{acol}| Severity | Check (runbook) | Resource | Region | Finding | Savings / month |",
+                          f"{asep}|---|---|---|---|---|---:|"])
         shown = 0
         cap = len(fails) if max_findings is None else max(0, max_findings)
         for f in fails[:cap]:
-            if not budget.add(_finding_row(f, runbook_base_url)):
+            if not budget.add(_finding_row(f, runbook_base_url, accounts)):
                 break
             shown += 1
         budget.add()
@@ -192,10 +233,10 @@ def render_markdown(result: Result, *, runbook_base_url: str | None = None, max_
     waived = [f for f in result.findings if f.status is Status.WAIVED]
     if waived:
         budget.add_block([f"### Waived ({len(waived)}) — accepted risks, not counted as failures", "",
-                          "| Severity | Check | Resource | Waiver |", "|---|---|---|---|"])
+                          f"{acol}| Severity | Check | Resource | Waiver |", f"{asep}|---|---|---|---|"])
         shown = 0
         for f in waived:
-            row = (f"| {f.severity.value} | {_link(f.check_id, runbook_url(f, runbook_base_url))} "
+            row = (f"{_account_cell(accounts, f)}| {f.severity.value} | {_link(f.check_id, runbook_url(f, runbook_base_url))} "
                    f"| {md(resource_label(f.resource_id), 120)} | {md(waiver_text(f))} |")
             if not budget.add(row):
                 break
@@ -218,13 +259,25 @@ def render_markdown(result: Result, *, runbook_base_url: str | None = None, max_
     errors = [f for f in result.findings if f.status is Status.ERROR]
     if errors or result.coverage:
         block = [f"### Not evaluated: {len(errors)} ERROR findings, {len(result.coverage)} failed API calls", ""]
-        if result.coverage:
+        if result.coverage and result.is_org:
+            by_account = Counter((g.account, g.service, g.region, g.operation, g.error_code) for g in result.coverage)
+            block += ["| Account | Service | Region | Operation | Error | Calls |", "|---|---|---|---|---|---:|"]
+            block += [f"| {mdi(a)} | {md(s)} | {md(r)} | {md(o)} | {md(e)} | {n} |"
+                      for (a, s, r, o, e), n in sorted(by_account.items())]
+            block.append("")
+        elif result.coverage:
             grouped = Counter((g.service, g.region, g.operation, g.error_code) for g in result.coverage)
             block += ["| Service | Region | Operation | Error | Calls |", "|---|---|---|---|---:|"]
             block += [f"| {md(s)} | {md(r)} | {md(o)} | {md(e)} | {n} |" for (s, r, o, e), n in sorted(grouped.items())]
             block.append("")
         if not budget.add_block(block):
             left_out.append("the coverage-gap table")
+        unreached = {r.id for r in rows_ if not r.reached}
+        if unreached and errors:  # one ERROR per check saying "not audited": the account table says it once
+            folded = sum(f.account in unreached for f in errors)
+            errors = [f for f in errors if f.account not in unreached]
+            budget.add_block([f"{folded} of them are the checks of the {len(unreached)} account(s) not reached "
+                              "(see the account table); the others:", ""])
         if errors:
             by_check = Counter(f.check_id for f in errors)
             budget.add_block(["| Check | ERROR findings | First message |", "|---|---:|---|"])
@@ -258,6 +311,26 @@ def render_markdown(result: Result, *, runbook_base_url: str | None = None, max_
         budget.add(force=True)
         budget.add(f"> **Left out to stay under {max_bytes:,} bytes:** {', '.join(left_out)}.", force=True)
     return "\n".join(budget.lines).rstrip("\n") + "\n"
+
+
+def _accounts_table(budget: _Budget, result: Result, rows: list[AccountRow], summary: dict[str, Any]) -> None:
+    """The account table of an organisation result, worst first, with the totals. Forced: never
+    cut, whatever the budget (each cell is capped, so a row stays a few hundred bytes)."""
+    lines = ["### Accounts, worst first", "",
+             "| Account | Name | OU | Status | Score | FAIL | Savings / month |", "|---|---|---|---|---:|---|---:|"]
+    for r in rows:
+        status = "audited" if r.reached else (f"**NOT REACHED**: {mdi(r.reason, 300)}" if r.reason else "**NOT REACHED**")
+        lines.append(f"| {mdi(r.id, 20)} | {mdi(r.name, 60)} | {mdi(r.ou_path, 120)} | {status} | {r.score_text} "
+                     f"| {fails_text(r.failed_by_severity, compact=False)} | {usd(r.savings) if r.savings else ''} |")
+    t = org_totals(result, rows, summary)
+    lines += [f"| **all** | | | **{t['audited']} of {t['accounts']} audited** | **{score_text(t['score'])}** "
+              f"| **{fails_text(t['failed_by_severity'], compact=False)}** | **{usd(t['savings'])}** |", "",
+              "<sub>Each account's score is over its own findings; an account not reached has no score and is "
+              "listed first (its checks are ERROR, never PASS).</sub>", ""]
+    if skipped_text(result):
+        lines += [mdi(skipped_text(result), 4000), ""]
+    for line in lines:
+        budget.add(line, force=True)
 
 
 def _tier_table(budget: _Budget, result: Result, summary: dict[str, Any], left_out: list[str]) -> None:

@@ -1,5 +1,13 @@
 """Terminal report: findings grouped by pillar and severity, then a summary (per pillar, and per tier
-of the architecture when the result has a topology), savings and coverage gaps."""
+of the architecture when the result has a topology), savings and coverage gaps.
+
+An organisation result leads with one row per account, worst first (id, name, OU path, status —
+NOT REACHED with its reason —, overall score, FAILs by severity, savings) and the organisation's
+totals; its findings tables gain an Account column (the account's name over its id).
+
+Text from AWS (messages, resource names, account names, OU paths) is shown as text: never read as
+rich markup, and with control characters escaped (opsctl.escape.inert), so neither a ``[/red]``
+nor an ESC sequence in a tag or an account name reaches the terminal as such."""
 
 from __future__ import annotations
 
@@ -11,9 +19,21 @@ from rich.table import Table
 from rich.text import Text
 
 from opsctl.engine import Result
+from opsctl.escape import inert
 from opsctl.findings import PILLARS, Finding, Status
 from opsctl.report.common import resource_label
 from opsctl.report.helpers import prices_note
+from opsctl.report.org import (
+    AccountRow,
+    account_index,
+    account_rows,
+    fails_text,
+    org_counts,
+    org_scope,
+    org_totals,
+    row_of,
+    skipped_text,
+)
 from opsctl.report.tiers import spec_name, tier_rows
 from opsctl.scores import score_text
 
@@ -27,31 +47,76 @@ STATUS_STYLE = {
 SEVERITY_STYLE = {"critical": "bold white on red", "high": "red", "medium": "yellow", "low": "cyan", "info": "dim"}
 
 
-def _findings_table(pillar: str, findings: list[Finding]) -> Table:
+def _findings_table(pillar: str, findings: list[Finding], accounts: dict[str, AccountRow] | None = None) -> Table:
+    """One pillar's findings. With ``accounts`` (an organisation result) an Account column (the
+    account's name over its id), severity and status in one column so the message keeps its room."""
     table = Table(title=f"{pillar.capitalize()} ({len(findings)})", title_justify="left", title_style="bold",
                   show_lines=False, expand=True, pad_edge=False)
-    table.add_column("Severity", no_wrap=True)
-    table.add_column("Status", no_wrap=True)
+    org = accounts is not None
+    if org:
+        table.add_column("Severity\nStatus", no_wrap=True)
+        table.add_column("Account", overflow="fold", max_width=14)
+    else:
+        table.add_column("Severity", no_wrap=True)
+        table.add_column("Status", no_wrap=True)
     table.add_column("Check", no_wrap=True)
-    table.add_column("Resource · region", overflow="fold", max_width=40)
-    table.add_column("Finding", ratio=1, overflow="fold", min_width=40)
-    for f in sorted(findings, key=lambda f: (-f.severity.rank, f.status != Status.FAIL, f.check_id, f.resource_id)):
-        message = f.message
+    table.add_column("Resource · region", overflow="fold", max_width=24 if org else 40)
+    table.add_column("Finding", ratio=1, overflow="fold", min_width=30 if org else 40)
+
+    def order(f: Finding) -> tuple:
+        rank = row_of(accounts, f.account).rank if accounts is not None else 0
+        return -f.severity.rank, f.status != Status.FAIL, f.check_id, rank, f.resource_id
+
+    for f in sorted(findings, key=order):
+        message = inert(f.message)
         if f.monthly_savings_usd:
             message += f" (saves ${f.monthly_savings_usd:,.2f}/month)"
-        table.add_row(
-            Text(f.severity.value, style=SEVERITY_STYLE[f.severity.value]),
-            Text(f.status.value, style=STATUS_STYLE[f.status]),
-            f.check_id,
-            Text.assemble(resource_label(f.resource_id), ("\n" + f.region, "dim")),
-            message,
-        )
+        severity = Text(f.severity.value, style=SEVERITY_STYLE[f.severity.value])
+        status = Text(f.status.value, style=STATUS_STYLE[f.status])
+        if accounts is not None:
+            row = row_of(accounts, f.account)
+            account = (Text.assemble(inert(row.label), ("\n" + inert(f.account), "dim")) if row.name
+                       else Text(inert(f.account)))
+            cells = [Text.assemble(severity, "\n", status), account]
+        else:
+            cells = [severity, status]
+        cells += [
+            Text(inert(f.check_id)),
+            Text.assemble(inert(resource_label(f.resource_id)), ("\n" + inert(f.region), "dim")),
+            Text(message),
+        ]
+        table.add_row(*cells)
+    return table
+
+
+def _accounts_table(result: Result, rows: list[AccountRow]) -> Table:
+    """One row per account, worst first, and the organisation's totals."""
+    table = Table(title=f"Accounts ({org_counts(rows)}), worst first", title_justify="left", title_style="bold",
+                  pad_edge=False, collapse_padding=True)
+    table.add_column("Account", no_wrap=True)
+    table.add_column("Name", overflow="fold", max_width=18)
+    table.add_column("OU", overflow="fold", max_width=28)
+    table.add_column("Status", no_wrap=True)
+    table.add_column("Score", justify="right", no_wrap=True)
+    table.add_column("FAIL", justify="right", overflow="fold", max_width=14)
+    table.add_column("USD/mo", justify="right", no_wrap=True)
+    for r in rows:
+        status = Text("audited", style="green") if r.reached else Text(r.status_text, style="bold red")
+        table.add_row(Text(inert(r.id)), Text(inert(r.name)), Text(inert(r.ou_path)), status, r.score_text,
+                      Text(r.fails_text(), style="red" if r.fail_count else "dim"),
+                      f"{r.savings:,.2f}" if r.savings else "")
+    t = org_totals(result, rows)
+    table.add_section()
+    table.add_row(Text("total", style="bold"), "", "",
+        Text(f"{t['audited']}/{t['accounts']} audited", style="bold"),
+        Text(score_text(t["score"]), style="bold"), Text(fails_text(t["failed_by_severity"]), style="bold"),
+        Text(f"{t['savings']:,.2f}" if t["savings"] else "", style="bold"))
     return table
 
 
 def _summary_table(result: Result) -> Table:
     summary = result.summary()
-    table = Table(title="Summary", title_justify="left", title_style="bold")
+    table = Table(title="Summary — all accounts" if result.is_org else "Summary", title_justify="left", title_style="bold")
     table.add_column("Pillar")
     for status in Status:
         table.add_column(status.value, justify="right", style=STATUS_STYLE[status])
@@ -116,13 +181,20 @@ def _savings_table(result: Result) -> tuple[Table, list[str]] | None:
 def _coverage_table(result: Result) -> Table | None:
     if not result.coverage:
         return None
-    grouped = Counter((g.service, g.region, g.operation, g.error_code) for g in result.coverage)
     table = Table(title=f"Coverage gaps ({len(result.coverage)} failed calls; checks on that data say ERROR)",
                   title_justify="left", title_style="bold yellow")
+    if result.is_org:
+        by_account = Counter((g.account, g.service, g.region, g.operation, g.error_code) for g in result.coverage)
+        for col in ("Account", "Service", "Region", "Operation", "Error", "Calls"):
+            table.add_column(col, justify="right" if col == "Calls" else "left")
+        for (account, service, region, op, code), n in sorted(by_account.items()):
+            table.add_row(*(Text(inert(x)) for x in (account, service, region, op, code)), str(n))
+        return table
+    grouped = Counter((g.service, g.region, g.operation, g.error_code) for g in result.coverage)
     for col in ("Service", "Region", "Operation", "Error", "Calls"):
         table.add_column(col, justify="right" if col == "Calls" else "left")
     for (service, region, op, code), n in sorted(grouped.items()):
-        table.add_row(service, region, op, code, str(n))
+        table.add_row(*(Text(inert(x)) for x in (service, region, op, code)), str(n))
     return table
 
 
@@ -132,17 +204,39 @@ def render_terminal(result: Result, *, color: bool = True, width: int = 160, sho
     console = Console(file=buf, width=width, force_terminal=color, no_color=not color, color_system="standard" if color else None,
                       highlight=False, soft_wrap=False)
     shown = [f for f in result.findings if show_pass or f.status is not Status.PASS]
+    rows = account_rows(result)
+    unreached = {r.id for r in rows if not r.reached}
+    folded = [f for f in shown if f.account in unreached]
+    if folded:  # one ERROR per check saying "not audited": the account table says it once
+        shown = [f for f in shown if f.account not in unreached]
     by_pillar: dict[str, list[Finding]] = {}
     for f in shown:
         by_pillar.setdefault(f.pillar, []).append(f)
-    scope = f"account {result.account} · regions {', '.join(result.regions) or '-'} · {len(result.checks_run)} checks"
-    console.print(Text(f"opsctl audit — {scope}", style="bold"))
+    who = f"{org_scope(result)} · {org_counts(rows)}" if result.is_org else f"account {result.account}"
+    scope = f"{who} · regions {', '.join(result.regions) or '-'} · {len(result.checks_run)} checks"
+    console.print(Text(f"opsctl audit — {inert(scope)}", style="bold"))
+    accounts = account_index(rows) if result.is_org else None
+    if result.is_org:
+        console.print()
+        console.print(_accounts_table(result, rows))
+        console.print(Text("FAIL: C critical, H high, M medium, L low, I info; each score is over the account's own "
+                           "findings.", style="dim"))
+        for r in rows:
+            if not r.reached:
+                console.print(Text.assemble(("NOT REACHED ", "bold red"), inert(r.title),
+                                            (": " + inert(r.reason)) if r.reason else ""))
+    if result.is_org and skipped_text(result):
+        console.print(Text(inert(skipped_text(result)), style="dim"))
+    if folded:
+        whose = "the account" if len(unreached) == 1 else f"the {len(unreached)} accounts"
+        console.print(Text(f"{len(folded)} ERROR findings of {whose} not reached are not listed below: nothing "
+                           "was audited there.", style="yellow"))
     if not shown:
         console.print(Text("No findings to show (every evaluated check passed).", style="green"))
     for pillar in PILLARS:
         if pillar in by_pillar:
             console.print()
-            console.print(_findings_table(pillar, by_pillar[pillar]))
+            console.print(_findings_table(pillar, by_pillar[pillar], accounts))
     console.print()
     console.print(_summary_table(result))
     tiers = _tiers_table(result)

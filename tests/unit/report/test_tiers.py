@@ -290,7 +290,7 @@ def test_junit_without_topology_has_no_tier_suite():
 def test_csv_tier_column():
     result = topology_result()
     rows = list(csv.DictReader(io.StringIO(render_csv(result))))
-    assert COLUMNS[-1] == "tier" and len(rows) == len(result.findings)
+    assert COLUMNS[-2:] == ("tier", "account") and len(rows) == len(result.findings)
     by = {(r["check_id"], r["resource_id"]): r["tier"] for r in rows}
     assert by[("ec2.volume_unattached", VOLUME_ARN)] == "assets;compute"
     assert by[("s3.bucket_not_public", BUCKET_ARN)] == "assets"
