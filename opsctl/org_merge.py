@@ -75,6 +75,14 @@ def merge_results(items: Sequence[tuple[str, dict[str, Any]]], registry: dict[st
         warnings.append("the shards saw different account lists (accounts joined or left between them): "
                         "the merged scope is their union")
 
+    seen_shards: dict[str, str] = {}
+    for name, _, r in parsed:
+        for s in r.organization.get("shards", []):  # type: ignore[union-attr]
+            if s in seen_shards:
+                warnings.append(f"shard {s} is in more than one shard result ({seen_shards[s]} and {name}): "
+                                "kept one copy of each account")
+            else:
+                seen_shards[s] = name
     kept: dict[str, tuple[dict[str, Any], Result]] = {}
     duplicates: list[str] = []
     for name, _, r in parsed:

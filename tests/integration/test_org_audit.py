@@ -189,8 +189,11 @@ def test_shards_then_merge_give_the_single_run(org, org_result):
     assert "were in no shard result" in res.output
 
     # the same shard twice: named, one copy kept, findings unchanged
-    res = CliRunner().invoke(cli, ["report", "merge", *files, files[0], "-o", str(org["dir"] / "twice.json")])
-    assert res.exit_code == 0 and "more than one shard result" in res.output
+    twice = next(f for f, accts in zip(files, shard_accounts, strict=True) if accts)
+    res = CliRunner().invoke(cli, ["report", "merge", *files, twice, "-o", str(org["dir"] / "twice.json")])
+    assert res.exit_code == 0 and "account " in res.output and "more than one shard result" in res.output
+    assert "shard " + json.loads(Path(twice).read_text())["organization"]["shards"][0] + " is in more than one" \
+        in res.output
     assert json.loads((org["dir"] / "twice.json").read_text())["findings"] == org_result["findings"]
 
 
