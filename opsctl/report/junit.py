@@ -13,6 +13,18 @@ When the result has a topology, a last ``<testsuite name="architecture tiers">``
 properties: ``spec``, then for each tier ``tier.<name>.kind``, ``.state`` (present, missing, not
 seen), ``.resources``, ``.score``, ``.fail``, ``.pass`` and ``.alarm_coverage``. Every property is
 an attribute pair, so the document stays valid for the usual JUnit schemas.
+
+An organisation result (``Result.is_org``) has one ``<testsuite>`` per account instead, worst account
+first (``opsctl.report.org.account_rows``: the accounts not reached, then the lowest score), named
+``opsctl audit <account id> (<name>)`` — the ``<testsuites>`` of a one-account result is named
+``opsctl audit <account>`` — whose test cases are that account's findings, in the result's order,
+mapped as above. Its ``<properties>``: ``account``, ``account_name``, ``ou_path``, ``status``
+(``audited`` or ``not_reached``), ``reason`` (not reached), ``score``, ``waived``,
+``coverage_gaps`` and ``monthly_savings_usd`` (when any). An account not reached has a suite of its
+ERROR findings (``errors``) and says why in ``<system-out>`` (``NOT REACHED: <reason>``). The
+``<testsuites>`` (``opsctl audit organisation <id>``) carries the totals. Account names, OU paths and
+reasons come from AWS Organizations, so their control characters are shown escaped
+(``opsctl.escape.inert``) besides the XML escaping.
 """
 
 from __future__ import annotations
@@ -23,8 +35,10 @@ import xml.etree.ElementTree as ET
 from typing import Any
 
 from opsctl.engine import Result
+from opsctl.escape import inert
 from opsctl.findings import PILLARS, Finding, Status
 from opsctl.report.helpers import runbook_url, waiver_text
+from opsctl.report.org import AccountRow, account_rows, findings_by_account, org_scope
 from opsctl.report.tiers import spec_name, tier_rows
 from opsctl.scores import score_text
 
@@ -47,6 +61,68 @@ def _details(f: Finding, base_url: str | None) -> str:
     return _x("\n".join(lines))
 
 
+def _xi(value: Any) -> str:
+    """Text from AWS Organizations (account names, OU paths, reasons): control characters shown
+    escaped, then made XML-safe."""
+    return _x(inert(value))
+
+
+def _counts(findings: list[Finding]) -> dict[Status, int]:
+    return {s: sum(1 for f in findings if f.status is s) for s in Status}
+
+
+def _suite_attrs(name: str, findings: list[Finding], counts: dict[Status, int], timestamp: str) -> dict[str, str]:
+    attrs = {
+        "name": name,
+        "tests": str(len(findings)),
+        "failures": str(counts[Status.FAIL]),
+        "errors": str(counts[Status.ERROR]),
+        "skipped": str(counts[Status.SKIPPED] + counts[Status.WAIVED]),
+        "time": "0",
+    }
+    if timestamp:
+        attrs["timestamp"] = timestamp
+    return attrs
+
+
+def _cases(suite: ET.Element, findings: list[Finding], base_url: str | None) -> None:
+    for f in findings:
+        case = ET.SubElement(suite, "testcase", {
+            "classname": _x(f.check_id),
+            "name": _x(f"{f.resource_id} ({f.region})"),
+            "time": "0",
+        })
+        if f.status is Status.FAIL:
+            el = ET.SubElement(case, "failure", {"message": _x(f.message), "type": f.severity.value})
+            el.text = _details(f, base_url)
+        elif f.status is Status.ERROR:
+            el = ET.SubElement(case, "error", {"message": _x(f.message), "type": "ERROR"})
+            el.text = _details(f, base_url)
+        elif f.status is Status.SKIPPED:
+            ET.SubElement(case, "skipped", {"message": _x(f.message)})
+        elif f.status is Status.WAIVED:
+            ET.SubElement(case, "skipped", {"message": _x(f"{waiver_text(f)} — {f.message}")})
+
+
+def _account_suite(root: ET.Element, row: AccountRow, findings: list[Finding], timestamp: str,
+                   base_url: str | None) -> None:
+    """One account of an organisation result: its findings as test cases, who it is in properties."""
+    counts = _counts(findings)
+    suite = ET.SubElement(root, "testsuite", _suite_attrs(_xi(f"opsctl audit {row.title}"), findings, counts, timestamp))
+    props = ET.SubElement(suite, "properties")
+    values = [("account", row.id), ("account_name", row.name), ("ou_path", row.ou_path), ("status", row.status)]
+    if not row.reached:
+        values.append(("reason", row.reason))
+    values += [("score", row.score_text), ("waived", str(counts[Status.WAIVED])), ("coverage_gaps", str(row.coverage_gaps))]
+    if row.savings:
+        values.append(("monthly_savings_usd", f"{row.savings:.2f}"))
+    for name, value in values:
+        ET.SubElement(props, "property", {"name": name, "value": _xi(value)})
+    _cases(suite, findings, base_url)
+    if not row.reached:
+        ET.SubElement(suite, "system-out").text = _xi(row.status_line)
+
+
 def render_junit(result: Result, *, runbook_base_url: str | None = None) -> str:
     summary = result.summary()
     by_pillar: dict[str, list[Finding]] = {}
@@ -61,21 +137,16 @@ def render_junit(result: Result, *, runbook_base_url: str | None = None) -> str:
         "skipped": str(summary["by_status"]["SKIPPED"] + summary["by_status"]["WAIVED"]),
         "time": "0",
     })
+    if result.is_org:
+        root.set("name", _xi(f"opsctl audit {org_scope(result)}"))
+        for row, findings in findings_by_account(result, account_rows(result)):
+            _account_suite(root, row, findings, timestamp, runbook_base_url)
+        by_pillar = {}  # an organisation result's suites are its accounts
     ordered = [p for p in PILLARS if p in by_pillar] + sorted(p for p in by_pillar if p not in PILLARS)
     for pillar in ordered:
         findings = by_pillar[pillar]
-        counts = {s: sum(1 for f in findings if f.status is s) for s in Status}
-        attrs = {
-            "name": _x(pillar),
-            "tests": str(len(findings)),
-            "failures": str(counts[Status.FAIL]),
-            "errors": str(counts[Status.ERROR]),
-            "skipped": str(counts[Status.SKIPPED] + counts[Status.WAIVED]),
-            "time": "0",
-        }
-        if timestamp:
-            attrs["timestamp"] = timestamp
-        suite = ET.SubElement(root, "testsuite", attrs)
+        counts = _counts(findings)
+        suite = ET.SubElement(root, "testsuite", _suite_attrs(_x(pillar), findings, counts, timestamp))
         props = ET.SubElement(suite, "properties")
         score = summary["scores"]["by_pillar"].get(pillar)
         ET.SubElement(props, "property", {"name": "score", "value": score_text(score)})
@@ -84,22 +155,7 @@ def render_junit(result: Result, *, runbook_base_url: str | None = None) -> str:
         if pillar in summary["savings"]["by_pillar"]:
             ET.SubElement(props, "property", {"name": "monthly_savings_usd",
                                               "value": f"{summary['savings']['by_pillar'][pillar]:.2f}"})
-        for f in findings:
-            case = ET.SubElement(suite, "testcase", {
-                "classname": _x(f.check_id),
-                "name": _x(f"{f.resource_id} ({f.region})"),
-                "time": "0",
-            })
-            if f.status is Status.FAIL:
-                el = ET.SubElement(case, "failure", {"message": _x(f.message), "type": f.severity.value})
-                el.text = _details(f, runbook_base_url)
-            elif f.status is Status.ERROR:
-                el = ET.SubElement(case, "error", {"message": _x(f.message), "type": "ERROR"})
-                el.text = _details(f, runbook_base_url)
-            elif f.status is Status.SKIPPED:
-                ET.SubElement(case, "skipped", {"message": _x(f.message)})
-            elif f.status is Status.WAIVED:
-                ET.SubElement(case, "skipped", {"message": _x(f"{waiver_text(f)} — {f.message}")})
+        _cases(suite, findings, runbook_base_url)
     tiers = tier_rows(result, summary)
     if tiers:
         attrs = {"name": "architecture tiers", "tests": "0", "failures": "0", "errors": "0", "skipped": "0", "time": "0"}

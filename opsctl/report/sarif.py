@@ -29,7 +29,24 @@ When the result has a topology, each result's ``properties.tiers`` lists the tie
 architecture spec its resource belongs to, and the run's ``properties`` carry ``tier_scores`` and
 the spec's name beside ``scores``.
 
-Limits (GitHub): 10 MB gzipped per upload, 25,000 results per run, 10 locations per result.
+Limits (GitHub): 10 MB gzipped per upload, 25,000 results per run (``MAX_RESULTS_PER_RUN``), 10
+locations per result, 20 runs per upload. A run with more FAIL findings than that keeps the worst
+(by severity, then the result's order) and says how many it left out: ``properties.truncated``
+(``results_total``, ``results_kept``, ``results_left_out``) and a warning in
+``invocations[0].toolExecutionNotifications``; the JSON result has them all.
+
+An organisation result (``Result.is_org``) gives one run per audited account, worst account first
+(``opsctl.report.org.account_rows``), each self-contained so the log can be split into uploads of at
+most 20 runs (as .github/workflows/opsctl-org-audit.yml does): ``automationDetails.id``
+``opsctl/<account id>/`` — the category a one-account audit of that account uses, so its alerts
+carry on — the FAIL findings of that account only, with the account in each message and in
+``properties.account``, only the rules those results use, and the account's own ``properties``
+(``account``, ``account_name``, ``ou_path``, ``organization``, its regions, scores, savings, counts
+by status, coverage gaps; ``tier_scores`` and ``spec`` when it has a topology). An account not
+reached has **no run**: an analysis without results would close every open alert of its category
+as fixed, though nothing was looked at; the log's ``properties.accounts_without_run`` lists those
+accounts and why. Account names, OU paths and reasons are shown with control characters escaped
+(``opsctl.escape.inert``).
 """
 
 from __future__ import annotations
@@ -43,11 +60,13 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from opsctl import __version__
-from opsctl.engine import Result
+from opsctl.engine import Result, savings_summary
 from opsctl.errors import UsageError
+from opsctl.escape import inert
 from opsctl.findings import Finding, Status
 from opsctl.report.helpers import load_runbook, runbook_section, runbook_url
-from opsctl.report.tiers import spec_name, tier_index
+from opsctl.report.org import AccountRow, account_rows, findings_by_account
+from opsctl.report.tiers import TierIndex, spec_name, tier_index
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 SARIF_VERSION = "2.1.0"
@@ -55,6 +74,8 @@ SARIF_VERSION = "2.1.0"
 SECURITY_SEVERITY = {"critical": "9.5", "high": "8.0", "medium": "5.5", "low": "3.0", "info": "1.0"}
 LEVEL = {"critical": "error", "high": "error", "medium": "warning", "low": "note", "info": "note"}
 FINGERPRINT_KEY = "opsctl/v1"
+#: GitHub code scanning refuses a run with more results than this
+MAX_RESULTS_PER_RUN = 25_000
 _DESCRIPTION_LIMIT = 1024
 
 _LOCATION = re.compile(r"^(?P<path>.+?)(?::(?P<line>\d+))?$")
@@ -149,36 +170,33 @@ def _help_text(check_id: str, f: Finding, runbook: str) -> str:
     return "\n\n".join(parts)
 
 
-def render_sarif(result: Result, *, sarif_location: str | Mapping[str, Any] | None = None,
-                 runbook_base_url: str | None = None,
-                 runbooks: Mapping[str, str] | Callable[[str], str | None] | None = None) -> str:
-    """The SARIF log as JSON text.
+def _worst_first(fails: list[Finding], limit: int) -> tuple[list[Finding], int]:
+    """At most ``limit`` FAIL findings: all of them in the result's order when they fit, else the
+    worst by severity (the result's order among equals). Returns them and how many were left out."""
+    if len(fails) <= limit:
+        return fails, 0
+    ranked = sorted(fails, key=lambda f: -f.severity.rank)  # stable: the result's order within a severity
+    return ranked[:limit], len(fails) - limit
 
-    ``sarif_location``: "path[:line]" (repository-relative) every result points at; default the
-    result's ``metadata.config_file``; neither → UsageError. ``runbooks``: check id → Markdown (a
-    mapping or a function) for the rules' help; default: the runbooks shipped with opsctl.
-    ``runbook_base_url``: when set, rules get ``helpUri`` = base + ``runbooks/<check>.md``."""
-    path, line = _location(result, sarif_location)
-    uri = urllib.parse.quote(path)  # a URI reference (SARIF 3.10.2): "ci/my config.yaml" → "ci/my%20config.yaml"
-    if runbooks is None:
-        lookup: Callable[[str], str | None] = load_runbook
-    elif callable(runbooks):
-        lookup = runbooks
-    else:
-        lookup = runbooks.get
-    fails = [f for f in result.findings if f.status is Status.FAIL]
+
+def _run(fails: list[Finding], *, automation_id: str, properties: dict[str, Any], uri: str, line: int,
+         lookup: Callable[[str], str | None], base_url: str | None, tiers: TierIndex,
+         account: AccountRow | None = None) -> dict[str, Any]:
+    """One SARIF run of these FAIL findings, with the rules they use (self-contained)."""
+    limit = MAX_RESULTS_PER_RUN
+    kept, left_out = _worst_first(fails, limit)
     rules: list[dict[str, Any]] = []
     index: dict[str, int] = {}
-    for f in sorted(fails, key=lambda f: f.check_id):
+    for f in sorted(kept, key=lambda f: f.check_id):
         if f.check_id not in index:
             index[f.check_id] = len(rules)
-            rules.append(_rule(f.check_id, f, lookup(f.check_id), runbook_base_url))
+            rules.append(_rule(f.check_id, f, lookup(f.check_id), base_url))
+    account_text = f" Account: {inert(account.title)}." if account is not None else ""
     results = []
-    tiers = tier_index(result)
-    for f in fails:
+    for f in kept:
         digest = fingerprint(f.check_id, f.resource_id)
         message = f.message.strip() or f.title
-        text = f"{message} Resource: {f.resource_id} ({f.region})."
+        text = f"{message} Resource: {f.resource_id} ({f.region}).{account_text}"
         if f.monthly_savings_usd:
             text += f" Potential savings: ${f.monthly_savings_usd:,.2f}/month."
         results.append({
@@ -195,6 +213,7 @@ def render_sarif(result: Result, *, sarif_location: str | Mapping[str, Any] | No
             }],
             "partialFingerprints": {FINGERPRINT_KEY: digest, "primaryLocationLineHash": f"{digest[:16]}:1"},
             "properties": {
+                **({"account": f.account} if account is not None else {}),
                 "resource_id": f.resource_id,
                 "resource_type": f.resource_type,
                 "region": f.region,
@@ -205,29 +224,107 @@ def render_sarif(result: Result, *, sarif_location: str | Mapping[str, Any] | No
                 **({"tiers": tiers.of(f)} if tiers and tiers.of(f) else {}),
             },
         })
-    summary = result.summary()
-    log = {
-        "$schema": SARIF_SCHEMA,
-        "version": SARIF_VERSION,
-        "runs": [{
-            "tool": {"driver": {
-                "name": "opsctl",
-                "version": __version__,
-                "semanticVersion": __version__,
-                "rules": rules,
-            }},
-            "automationDetails": {"id": f"opsctl/{result.account or 'unknown'}/"},
-            "originalUriBaseIds": {"%SRCROOT%": {"description": {"text": "The root of the repository."}}},
-            "results": results,
-            "properties": {
-                "account": result.account,
-                "regions": result.regions,
-                "scores": summary["scores"],
-                "savings": summary["savings"],
-                **({"tier_scores": summary["tier_scores"], "spec": spec_name(result)} if "tier_scores" in summary else {}),
-                "by_status": summary["by_status"],
-                "evaluated_at": result.metadata.get("evaluated_at"),
-            },
-        }],
+    run: dict[str, Any] = {
+        "tool": {"driver": {
+            "name": "opsctl",
+            "version": __version__,
+            "semanticVersion": __version__,
+            "rules": rules,
+        }},
+        "automationDetails": {"id": automation_id},
+        "originalUriBaseIds": {"%SRCROOT%": {"description": {"text": "The root of the repository."}}},
+        "results": results,
+        "properties": properties,
     }
+    if left_out:
+        whose = f"account {inert(account.title)}" if account is not None else "this audit"
+        properties["truncated"] = {"results_total": len(fails), "results_kept": len(kept), "results_left_out": left_out}
+        run["invocations"] = [{
+            "executionSuccessful": True,
+            "toolExecutionNotifications": [{
+                "level": "warning",
+                "message": {"text": (
+                    f"{left_out:,} of the {len(fails):,} FAIL findings of {whose} were left out of this run: "
+                    f"GitHub code scanning takes at most {limit:,} results per run, so the run keeps the worst "
+                    "by severity. The JSON result (opsctl audit --format json) has them all.")},
+            }],
+        }]
+    return run
+
+
+def _lookup(runbooks: Mapping[str, str] | Callable[[str], str | None] | None) -> Callable[[str], str | None]:
+    if runbooks is None:
+        return load_runbook
+    if callable(runbooks):
+        return runbooks
+    return runbooks.get
+
+
+def render_sarif(result: Result, *, sarif_location: str | Mapping[str, Any] | None = None,
+                 runbook_base_url: str | None = None,
+                 runbooks: Mapping[str, str] | Callable[[str], str | None] | None = None) -> str:
+    """The SARIF log as JSON text.
+
+    ``sarif_location``: "path[:line]" (repository-relative) every result points at; default the
+    result's ``metadata.config_file``; neither → UsageError. ``runbooks``: check id → Markdown (a
+    mapping or a function) for the rules' help; default: the runbooks shipped with opsctl.
+    ``runbook_base_url``: when set, rules get ``helpUri`` = base + ``runbooks/<check>.md``.
+    An organisation result gives one run per audited account (see the module's docstring)."""
+    path, line = _location(result, sarif_location)
+    uri = urllib.parse.quote(path)  # a URI reference (SARIF 3.10.2): "ci/my config.yaml" → "ci/my%20config.yaml"
+    common = {"uri": uri, "line": line, "lookup": _lookup(runbooks), "base_url": runbook_base_url}
+    log: dict[str, Any] = {"$schema": SARIF_SCHEMA, "version": SARIF_VERSION}
+    if result.is_org:
+        log["runs"], without = _org_runs(result, common)
+        log["properties"] = {"organization": _org_id(result), "accounts_without_run": without}
+    else:
+        summary = result.summary()
+        fails = [f for f in result.findings if f.status is Status.FAIL]
+        properties = {
+            "account": result.account,
+            "regions": result.regions,
+            "scores": summary["scores"],
+            "savings": summary["savings"],
+            **({"tier_scores": summary["tier_scores"], "spec": spec_name(result)} if "tier_scores" in summary else {}),
+            "by_status": summary["by_status"],
+            "evaluated_at": result.metadata.get("evaluated_at"),
+        }
+        log["runs"] = [_run(fails, automation_id=f"opsctl/{result.account or 'unknown'}/", properties=properties,
+                            tiers=tier_index(result), **common)]
     return json.dumps(log, indent=2, default=str) + "\n"
+
+
+def _org_id(result: Result) -> str:
+    return str((result.organization or {}).get("id") or result.account or "")
+
+
+def _org_runs(result: Result, common: dict[str, Any]) -> tuple[list[dict[str, Any]], list[dict[str, str]]]:
+    """One run per account of an organisation result, worst account first; and the accounts not
+    reached (id, name, reason), which get none."""
+    runs, without = [], []
+    org_id = _org_id(result)
+    for row, findings in findings_by_account(result, account_rows(result)):
+        if not row.reached:
+            without.append({"id": row.id, "name": inert(row.name), "reason": inert(row.reason)})
+            continue
+        fails = [f for f in findings if f.status is Status.FAIL]
+        properties: dict[str, Any] = {
+            "account": row.id,
+            "account_name": inert(row.name),
+            "ou_path": inert(row.ou_path),
+            "organization": org_id,
+            "regions": list(row.regions) or list(result.regions),
+            "scores": row.scores,
+            "savings": savings_summary(findings),
+        }
+        if row.tier_scores is not None:
+            properties["tier_scores"] = row.tier_scores
+            properties["spec"] = str(((row.topology or {}).get("spec") or {}).get("name") or "the architecture")
+        properties.update({
+            "by_status": {s.value: sum(1 for f in findings if f.status is s) for s in Status},
+            "coverage_gaps": row.coverage_gaps,
+            "evaluated_at": result.metadata.get("evaluated_at"),
+        })
+        runs.append(_run(fails, automation_id=f"opsctl/{row.id or 'unknown'}/", properties=properties,
+                         tiers=TierIndex(row.topology), account=row, **common))
+    return runs, without
