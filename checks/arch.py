@@ -85,15 +85,11 @@ def tier_present(account: dict[str, Any], ctx: CheckContext):
     missing: list[str] = []
     unseen: list[tuple[str, str]] = []
     for tier in spec.tiers.values():
-        count = len(binding.members[tier.name])
-        if count:
-            present[tier.name] = count
-            continue
-        reasons = [r for r in (type_collected(ctx.snapshot, t) for t in tier.types) if r]
-        if reasons:
-            unseen.append((tier.name, reasons[0]))
-        elif binding.unsure[tier.name]:
-            unseen.append((tier.name, f"the tags of {binding.unsure[tier.name]} candidate resource(s) were not collected"))
+        state = binding.present(tier.name)
+        if state:
+            present[tier.name] = len(binding.members[tier.name])
+        elif state is None:
+            unseen.append((tier.name, binding.not_seen[tier.name]))
         else:
             missing.append(tier.name)
     if missing:
@@ -273,7 +269,8 @@ def data_tier_private(db: dict[str, Any], ctx: CheckContext):
 
     PASS when the instance is not publicly accessible and every ingress rule of its security groups
     names a security group of the compute tier (those of its instances, launch templates, and any
-    the tier's selectors bind). CIDR ranges and prefix lists fail, private ones included.
+    the tier's selectors bind where it binds resources: opsctl.architecture.KIND_ATTACHED). CIDR
+    ranges and prefix lists fail, private ones included.
     """
     tiers = _tiers(ctx, "relational_db", db["arn"])
     if not tiers:

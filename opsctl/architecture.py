@@ -57,6 +57,23 @@ KIND_TYPES: dict[str, tuple[str, ...]] = {
 }
 KINDS = tuple(KIND_TYPES)
 
+#: What is attached to a tier of each kind (its scores, ``--scope spec``, ``topology.tiers[].members``).
+#: A selector binds only resources of the tier's kind (KIND_TYPES); what else belongs to a tier comes
+#: through them, and for ``compute`` also from the security groups its selectors bind, in the regions
+#: where it binds resources. A tier that binds nothing has nothing attached. (_attach does it.)
+KIND_ATTACHED: dict[str, str] = {
+    "dns": "the health checks its zones' records use",
+    "edge": "nothing",
+    "waf": "nothing",
+    "assets": "nothing",
+    "load_balancer": "their target groups, their security groups",
+    "compute": "the groups' instances and launch templates, attached volumes, the security groups of these, "
+               "and the security groups its selectors bind in the regions of its resources",
+    "functions": "nothing",
+    "relational_db": "their manual DB snapshots, their security groups",
+    "nosql_db": "nothing",
+}
+
 #: Parameters a tier of each kind may carry: name -> (type, meaning).
 KIND_PARAMS: dict[str, dict[str, tuple[type, str]]] = {
     "dns": {
@@ -388,14 +405,21 @@ class Binding:
     """Which resources of a snapshot each tier binds.
 
     ``members[tier]`` are the tier's own resources (its kind's types) by ARN; ``attached[tier]``
-    the ARNs that belong to it through them (target groups of its load balancers, instances and
-    launch templates of its groups, security groups, DB snapshots, Route 53 health checks).
-    ``unsure[tier]`` counts resources whose tags were not collected, so binding could not decide."""
+    the ARNs that belong to it through them (KIND_ATTACHED). ``unsure[tier]`` counts resources
+    whose tags were not collected, so binding could not decide; ``not_seen[tier]`` says why a tier
+    that binds nothing could not be looked for (a listing failed, tags unread)."""
 
     members: dict[str, dict[str, dict[str, Any]]]
     attached: dict[str, set[str]]
     unsure: dict[str, int]
     security_groups: dict[str, set[str]]  # tier -> security group ids of its resources
+    not_seen: dict[str, str] = field(default_factory=dict)  # tier that binds nothing -> why it could not be looked for
+
+    def present(self, tier: str) -> bool | None:
+        """True: the tier binds a resource; False: it binds none, and could have; None: not seen."""
+        if self.members[tier]:
+            return True
+        return None if tier in self.not_seen else False
 
     def tiers_of(self, arn: str) -> list[str]:
         return [t for t, m in self.members.items() if arn in m] + [t for t, a in self.attached.items() if arn in a and arn not in self.members[t]]
@@ -421,9 +445,17 @@ def _bind_tier(tier: Tier, snapshot: Any) -> tuple[dict[str, dict[str, Any]], in
 
 
 def _attach(tier: Tier, members: dict[str, dict[str, Any]], snapshot: Any) -> tuple[dict[str, dict[str, Any]], set[str], set[str]]:
-    """Resources that belong to a tier through its members; adds ASG instances to compute members."""
+    """What belongs to a tier through the resources it binds (KIND_ATTACHED); adds the DB instances
+    of bound clusters to relational_db members.
+
+    The one rule, for every kind: a selector binds only resources of the tier's kind
+    (KIND_TYPES, done by _bind_tier); everything else of a tier is attached through those
+    resources, plus, for ``compute`` only, the security groups its selectors bind in the regions
+    where it binds resources. A tier that binds nothing has nothing attached (no members, score 0)."""
     attached: set[str] = set()
     groups: set[str] = set()
+    if not members:
+        return {}, attached, groups
     members = dict(members)
     if tier.kind == "compute":
         names = {(r.get("region"), r.get("name")) for r in members.values() if "min_size" in r}  # the groups
@@ -438,7 +470,8 @@ def _attach(tier: Tier, members: dict[str, dict[str, Any]], snapshot: Any) -> tu
             if (lt.get("region"), lt.get("id")) in templates:
                 attached.add(lt["arn"])
                 groups |= set((lt.get("default_version_data") or {}).get("security_group_ids") or [])
-        ids = {i for r in members.values() for i in (r.get("instance_ids") or [])} | {r.get("id") for r in members.values()}
+        ids = {i for r in members.values() for i in (r.get("instance_ids") or [])}
+        ids |= {r.get("id") for r in members.values() if "min_size" not in r and r.get("id")}
         for vol in snapshot.of_type("ec2.volume"):
             if any(a.get("instance_id") in ids for a in vol.get("attachments") or []):
                 attached.add(vol["arn"])
@@ -460,23 +493,30 @@ def _attach(tier: Tier, members: dict[str, dict[str, Any]], snapshot: Any) -> tu
         for db in members.values():
             groups |= set(db.get("vpc_security_group_ids") or [])
     elif tier.kind == "dns":
-        checks = {rec.get("health_check_id") for z in members.values() for rec in z.get("records") or []}
+        checks = {rec.get("health_check_id") for z in members.values() for rec in z.get("records") or []} - {None}
         for hc in snapshot.of_type("route53.health_check"):
-            if hc.get("id") in checks or any(s.matches(hc) is True for s in tier.selectors):
+            if hc.get("id") in checks:
                 attached.add(hc["arn"])
-    sg_index = {(g.get("region"), g.get("id")): g for g in snapshot.of_type("ec2.security_group")}
     regions = {r.get("region") for r in members.values()}
-    for region in regions:
-        for gid in groups:
-            group = sg_index.get((region, gid))
-            if group:
-                attached.add(group["arn"])
-    # Security groups the tier's selectors bind directly (e.g. tagged tier=compute).
     for group in snapshot.of_type("ec2.security_group"):
-        if any(s.matches(group) is True for s in tier.selectors) and tier.kind in ("compute", "load_balancer", "relational_db"):
+        if group.get("region") not in regions:
+            continue
+        if group.get("id") in groups:
             attached.add(group["arn"])
+        elif tier.kind == "compute" and any(s.matches(group) is True for s in tier.selectors):
+            attached.add(group["arn"])  # e.g. tagged tier=compute: a group of the tier's tasks
             groups.add(group.get("id"))
     return members, attached, groups
+
+
+def _not_seen(tier: Tier, snapshot: Any, unsure: int) -> str | None:
+    """Why a tier that binds nothing could not be looked for (None: it is missing for sure)."""
+    reasons = [r for r in (type_collected(snapshot, t) for t in tier.types) if r]
+    if reasons:
+        return reasons[0]
+    if unsure:
+        return f"the tags of {unsure} candidate resource(s) were not collected"
+    return None
 
 
 def bind(spec: Spec, snapshot: Any) -> Binding:
@@ -488,10 +528,14 @@ def bind(spec: Spec, snapshot: Any) -> Binding:
     attached: dict[str, set[str]] = {}
     unsure: dict[str, int] = {}
     groups: dict[str, set[str]] = {}
+    not_seen: dict[str, str] = {}
     for tier in spec.tiers.values():
         own, unsure[tier.name] = _bind_tier(tier, snapshot)
         members[tier.name], attached[tier.name], groups[tier.name] = _attach(tier, own, snapshot)
-    binding = Binding(members, attached, unsure, groups)
+        reason = None if own else _not_seen(tier, snapshot, unsure[tier.name])
+        if reason:
+            not_seen[tier.name] = reason
+    binding = Binding(members, attached, unsure, groups, not_seen)
     with contextlib.suppress(TypeError):  # not weak-referenceable: do not cache
         spec._bindings[id(snapshot)] = (weakref.ref(snapshot), binding)
     return binding

@@ -246,9 +246,8 @@ class Topology:
         tiers = []
         for tier in self.spec.tiers.values():
             members = self.binding.members[tier.name]
-            present: bool | None = True if members else (None if self.binding.unsure[tier.name] else False)
-            tiers.append({"name": tier.name, "kind": tier.kind, "description": tier.description, "present": present,
-                          "count": len(members),
+            tiers.append({"name": tier.name, "kind": tier.kind, "description": tier.description,
+                          "present": self.binding.present(tier.name), "count": len(members),
                           "members": sorted(set(members) | self.binding.attached[tier.name])})
         nodes = sorted(self.nodes.values(), key=lambda n: (n["tier"] or "~", n["kind"], n["label"], n["id"]))
         edges = sorted(self.edges.values(), key=lambda e: (e["from"], e["to"], e["kind"]))
@@ -482,10 +481,14 @@ def _arn_tiers(topology: dict[str, Any]) -> dict[str, set[str]]:
 def tier_scores(findings: Iterable[Finding], topology: dict[str, Any]) -> dict[str, float | None]:
     """0–100 per tier of the spec: 100 × (1 − Σ weight(FAIL) / Σ weight(PASS + FAIL)) over the findings
     on the tier's resources (and arch.* findings naming the tier), weights as opsctl.scores; None when
-    nothing of the tier was weighed. A resource in two tiers counts in both."""
+    nothing of the tier was weighed. A resource in two tiers counts in both. A missing tier
+    (``present`` false: it binds no resource, so it has no members) scores 0, whatever was weighed;
+    a tier that could not be looked for (``present`` null) is scored like any other."""
     tiers = [t["name"] for t in topology.get("tiers") or []]
+    missing = {t["name"] for t in topology.get("tiers") or [] if t.get("present") is False}
     names, arn_tiers = set(tiers), _arn_tiers(topology)
-    return grouped_scores(findings, lambda f: _finding_tiers(f, arn_tiers, names), tiers)
+    scores = grouped_scores(findings, lambda f: _finding_tiers(f, arn_tiers, names), tiers)
+    return {t: 0.0 if t in missing else s for t, s in scores.items()}
 
 
 def alarm_coverage_by_tier(findings: Iterable[Finding], topology: dict[str, Any]) -> dict[str, dict[str, Any]]:

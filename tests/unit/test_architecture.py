@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from opsctl.architecture import KINDS, bind, default_spec, load_spec, parse_spec, resolve_spec
+from opsctl.architecture import KIND_ATTACHED, KINDS, bind, default_spec, load_spec, parse_spec, resolve_spec
 from opsctl.config import parse_config
 from opsctl.errors import UsageError
 from opsctl.registry import load_builtin_checks
+from opsctl.snapshot import CoverageGap
 from tests.helpers import snapshot
 from tests.unit.checks.arch_fixtures import world
 
@@ -112,3 +113,89 @@ def test_config_section_inline_or_file(tmp_path):
 def test_load_spec_unreadable(tmp_path):
     with pytest.raises(UsageError, match="--spec: cannot read"):
         load_spec(tmp_path / "missing.yaml")
+
+
+# ----- what a tier binds and what is attached to it (issue 16) ------------------------------------
+EUW1 = "eu-west-1"
+
+
+def _sg_in(region, gid, name, **tags):
+    return {"id": gid, "name": name, "arn": f"arn:aws:ec2:{region}:123456789012:security-group/{gid}", "region": region,
+            "vpc_id": "vpc-2", "tags": tags, "ingress": []}
+
+
+def _two_regions(w):
+    return snapshot(w, regions=("us-east-1", EUW1))
+
+
+def test_a_tier_that_binds_nothing_has_nothing_attached():
+    """The user's spec: a load_balancer tier selected by a name glob in a region with no load
+    balancer. Security groups whose names match the glob are not load balancers: not bound, not
+    attached."""
+    w = world()
+    w["ec2.security_group"] += [_sg_in(EUW1, "sg-api1", "shop-api-sg"), _sg_in(EUW1, "sg-api2", "shop-api-admin")]
+    spec = parse_spec("tiers:\n  api-failover: {kind: load_balancer, select: {names: ['shop-api*'], regions: [eu-west-1]}}\n",
+                      "user.yaml")
+    binding = bind(spec, _two_regions(w))
+    assert binding.members["api-failover"] == {} and binding.attached["api-failover"] == set()
+    assert binding.security_groups["api-failover"] == set() and binding.present("api-failover") is False
+
+
+@pytest.mark.parametrize("kind", ["load_balancer", "relational_db"])
+def test_security_groups_come_from_the_tiers_resources_not_its_selectors(kind):
+    """A selector that also matches security groups (here: every sg-* name, every tag value) binds
+    only resources of the tier's kind; the groups attached are those of its load balancers/databases."""
+    spec = parse_spec(f"tiers:\n  t: {{kind: {kind}, select: [{{tags: {{tier: '*'}}}}, {{names: ['sg-*']}}]}}\n", "s.yaml")
+    binding = bind(spec, snapshot(world()))
+    own = {"load_balancer": "sg-alb", "relational_db": "sg-db"}[kind]
+    groups = {a.rsplit("/", 1)[-1] for a in binding.attached["t"] if ":security-group/" in a}
+    assert groups == {own} and binding.security_groups["t"] == {own}
+
+
+def test_compute_attaches_the_security_groups_its_selectors_bind_where_it_runs():
+    """The documented exception: compute also gets the security groups its selectors bind (a
+    group of containers the snapshot does not show), in the regions where it binds resources."""
+    w = world()
+    w["ec2.security_group"] += [_sg_in("us-east-1", "sg-tasks", "tasks", tier="compute"),
+                                _sg_in(EUW1, "sg-far", "far", tier="compute")]
+    binding = bind(default_spec(), _two_regions(w))
+    groups = {a.rsplit("/", 1)[-1] for a in binding.attached["compute"] if ":security-group/" in a}
+    assert groups == {"sg-app", "sg-tasks"} and binding.security_groups["compute"] == {"sg-app", "sg-tasks"}
+    # a compute tier that binds nothing gets none of them
+    spec = parse_spec("tiers:\n  batch: {kind: compute, select: {tags: {tier: compute}, regions: [eu-west-1]}}\n", "b.yaml")
+    empty = bind(spec, _two_regions(w))
+    assert empty.members["batch"] == {} and empty.attached["batch"] == set() and empty.security_groups["batch"] == set()
+
+
+def test_dns_attaches_the_health_checks_its_records_use_only():
+    w = world()
+    zone = w["route53.hosted_zone"][0]
+    zone["records"][1]["health_check_id"] = "hc-used"
+    w["route53.health_check"] = [
+        {"id": i, "arn": f"arn:aws:route53:::healthcheck/{i}", "region": "global", "tags": {"tier": "dns"}}
+        for i in ("hc-used", "hc-unused")]
+    binding = bind(default_spec(), snapshot(w))
+    assert binding.attached["dns"] == {"arn:aws:route53:::healthcheck/hc-used"}
+    w["route53.hosted_zone"] = []  # no zone: the tagged health checks are not the tier
+    assert bind(default_spec(), snapshot(w)).attached["dns"] == set()
+
+
+def test_a_tier_not_seen_is_not_missing():
+    w = world()
+    w["lambda.function"] = []
+    snap = snapshot(w, coverage=[CoverageGap("lambda", "us-east-1", "ListFunctions", "AccessDenied", "denied",
+                                             "lambda.function", "")])
+    binding = bind(default_spec(), snap)
+    assert binding.present("functions") is None and "lambda.function not collected" in binding.not_seen["functions"]
+    assert binding.present("nosql_db") is True and "nosql_db" not in binding.not_seen
+
+
+def test_the_docs_say_what_is_attached_to_each_kind():
+    """docs/architecture-spec.md's table of kinds says KIND_ATTACHED, word for word."""
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[2] / "docs" / "architecture-spec.md").read_text()
+    table = text.split("### Tier kinds", 1)[1].split("\n\n", 2)[1]
+    rows = {cells[0].strip(" `"): cells[2].strip() for cells in
+            (line.strip("|").split("|") for line in table.splitlines()[2:])}
+    assert rows == {k: ("" if v == "nothing" else v) for k, v in KIND_ATTACHED.items()}

@@ -177,3 +177,54 @@ def test_labels_are_escaped():
             "nodes": [{"id": "x", "kind": "external", "tier": "t", "label": 'say "hi" <b>|'}], "edges": [], "flows": []}
     assert 'say #quot;hi#quot; #lt;b#gt;#124;' in render_mermaid(topo)
     assert "&lt;b&gt;" in render_svg(topo)
+
+
+# ----- a tier that binds nothing (issue 16) --------------------------------------------------------
+USER_SPEC = """\
+extends: default
+tiers:
+  api-failover: {kind: load_balancer, select: {names: ["shop-api*"], regions: [eu-west-1]}}
+"""
+
+
+def _failover_world():
+    """The fixture shop, and in eu-west-1 no load balancer but security groups named like the
+    failover tier's glob (one open to the world, so its checks FAIL and PASS there)."""
+    w = world()
+    for gid, name, rules in (("sg-euw1a", "shop-api-sg", [rule(22, cidr="0.0.0.0/0")]), ("sg-euw1b", "shop-api-admin", [])):
+        w["ec2.security_group"].append({"id": gid, "name": name, "region": "eu-west-1", "vpc_id": "vpc-2", "tags": {},
+                                        "arn": f"arn:aws:ec2:eu-west-1:123456789012:security-group/{gid}", "ingress": rules})
+    return w
+
+
+def test_a_missing_tier_has_no_members_and_scores_0():
+    registry = load_builtin_checks()
+    checks = [c for cid, c in registry.items() if cid.startswith(("arch.", "ec2.security_group"))]
+    spec = parse_spec(USER_SPEC, "user.yaml")
+    result = audit(snapshot(_failover_world(), regions=("us-east-1", "eu-west-1")), checks, Config(sections={"spec": spec}))
+    tier = next(t for t in result.topology["tiers"] if t["name"] == "api-failover")
+    assert (tier["present"], tier["count"], tier["members"]) == (False, 0, [])
+    euw1 = [f for f in result.findings if f.region == "eu-west-1"]
+    assert {f.status.value for f in euw1} == {"PASS", "FAIL"}  # the groups are judged, just not as the tier's
+    assert result.summary()["tier_scores"]["api-failover"] == 0.0
+    # the same with only the security group checks: nothing names the tier, it still scores 0
+    only_sg = audit(snapshot(_failover_world(), regions=("us-east-1", "eu-west-1")),
+                    [c for c in checks if not c.id.startswith("arch.")], Config(sections={"spec": spec}))
+    assert only_sg.summary()["tier_scores"]["api-failover"] == 0.0
+    assert in_scope(result.findings, result.topology) == [f for f in result.findings if f.region != "eu-west-1"]
+
+
+def test_a_tier_not_seen_is_not_scored_0():
+    from opsctl.snapshot import CoverageGap
+
+    w = world()
+    w["lambda.function"] = []
+    gap = CoverageGap("lambda", "us-east-1", "ListFunctions", "AccessDenied", "denied", "lambda.function", "")
+    topo = build_topology(snapshot(w, coverage=[gap]), default_spec()).to_dict()
+    assert next(t for t in topo["tiers"] if t["name"] == "functions")["present"] is None
+    assert tier_scores([finding(ALB_ARN, "PASS")], topo)["functions"] is None
+
+
+def test_tier_scores_of_a_missing_tier_in_a_stored_topology():
+    topo = {"tiers": [{"name": "a", "present": False, "members": []}, {"name": "b", "present": True, "members": [ALB_ARN]}]}
+    assert tier_scores([finding(ALB_ARN, "PASS")], topo) == {"a": 0.0, "b": 100.0}
