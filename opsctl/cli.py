@@ -623,7 +623,10 @@ def sandbox() -> None:
 @click.option("--report-dir", type=click.Path(file_okay=False, writable=True), metavar="DIR",
               help="Also write every report format (and the shop's opsctl.yaml, which SARIF points at) to DIR.")
 @click.option("--no-apply", is_flag=True, help="Audit only: skip applying the dashboards and alarms.")
-def sandbox_demo(fmt, output, save_snapshot, show_pass, report_dir, no_apply) -> None:
+@click.option("--accounts", type=int, metavar="N",
+              help="Seed an AWS Organizations organisation of N accounts (4-200, the management account included) "
+                   "and run the organisation audit (`audit --org`) instead of the one-account demo.")
+def sandbox_demo(fmt, output, save_snapshot, show_pass, report_dir, no_apply, accounts) -> None:
     """Start the sandbox, seed it, audit it, then keep its dashboards and alarms as code.
 
     The sandbox listens on a free loopback port only while the demo runs. The audit is the real
@@ -638,6 +641,15 @@ def sandbox_demo(fmt, output, save_snapshot, show_pass, report_dir, no_apply) ->
       opsctl sandbox demo
       opsctl sandbox demo --report-dir reports/demo      # what `make demo` runs
       opsctl sandbox demo --no-apply --format json -o demo.json
+      opsctl sandbox demo --accounts 8 --report-dir reports/org   # an organisation of 8 accounts
+
+    \b
+    With --accounts N the sandbox is an organisation (see `opsctl sandbox up --help`): its
+    management account holds the reference architecture, members in OUs hold the reference or
+    smaller variants with other defects, one member lacks OrganizationAccountAccessRole and one
+    is closed. The demo runs `opsctl audit --org` over it — the member without the role is
+    reported NOT REACHED (its checks ERROR), the closed one is skipped — and keeps no dashboards
+    (the as-code act belongs to the one-account demo).
     """
     from opsctl import audit as core
     from opsctl import sandbox as sb
@@ -648,8 +660,19 @@ def sandbox_demo(fmt, output, save_snapshot, show_pass, report_dir, no_apply) ->
     check_writable(output, "-o/--output")
     check_writable(save_snapshot, "--save-snapshot")
     render_opts: dict[str, Any] = {}
+    if accounts is not None:
+        from opsctl.sandbox_seed import org as sandbox_org
+
+        sandbox_org.check_accounts(accounts, "--accounts")
+        if save_snapshot:
+            raise OpsctlError("--save-snapshot writes one account's snapshot; with --accounts keep the organisation's "
+                              "result instead (--format json -o FILE)")
     if report_dir:
-        render_opts["sarif_location"] = _demo_config_file(report_dir, sb.DEMO_CONFIG)
+        config_file = _demo_config_file(report_dir, sb.DEMO_CONFIG)
+        if not Path(config_file).is_absolute():  # SARIF locations are repository-relative: outside it, none
+            render_opts["sarif_location"] = config_file
+    if accounts is not None:
+        return _sandbox_org_demo(accounts, fmt, output, show_pass, report_dir, render_opts)
     with sb.running_server() as url:
         t0 = time.perf_counter()
         with err.status("seeding the sandbox account…"):
@@ -667,7 +690,7 @@ def sandbox_demo(fmt, output, save_snapshot, show_pass, report_dir, no_apply) ->
         prices = _load_prices(None)
         metadata = {**_run_metadata(outcome, None), "prices": {"as_of": prices.as_of, "source": prices.source, "file": "built-in"}}
         if report_dir:
-            metadata["config_file"] = render_opts["sarif_location"]
+            metadata["config_file"] = config_file
         result = core.audit(outcome.snapshot, checks_, cfg, metadata, prices)
         result.metadata["duration_seconds"] = round(time.perf_counter() - started, 3)
         _emit(result, fmt, output, show_pass)
@@ -679,6 +702,39 @@ def sandbox_demo(fmt, output, save_snapshot, show_pass, report_dir, no_apply) ->
         if no_apply:
             return
         _demo_as_code(outcome.snapshot, opts, cfg, tuple(env.outputs.get("topic_arns:us-east-1", [])[:1]))
+
+
+def _sandbox_org_demo(accounts: int, fmt, output, show_pass, report_dir, render_opts: dict[str, Any]) -> None:
+    """`sandbox demo --accounts N`: seed the sandbox organisation and audit it as `audit --org` does."""
+    from opsctl import audit as core
+    from opsctl import sandbox as sb
+    from opsctl.architecture import resolve_spec
+    from opsctl.audit_followup import AuditFollowup
+    from opsctl.org_audit import OrgOptions
+    from opsctl.registry import load_builtin_checks
+    from opsctl.sandbox_seed import org as sandbox_org
+
+    err = _stderr_console()
+    with sb.running_server() as url:
+        t0 = time.perf_counter()
+        with err.status(f"seeding the sandbox organisation of {accounts} accounts…"):
+            seeded = sandbox_org.seed_organization(url, accounts)
+        err.print(f"[dim]sandbox organisation {seeded.org_id} at {url}: {accounts} accounts seeded in "
+                  f"{time.perf_counter() - t0:.1f}s[/dim]", highlight=False)
+        click.echo("\n".join(f"  {line}" for line in seeded.table()), err=True)
+        os.environ.update(sb.environment(url))
+        registry = load_builtin_checks()
+        cfg = sb.demo_config(registry)
+        selection = core.Selection()
+        checks_ = core.choose_checks(registry, cfg, selection)
+        arch_spec = resolve_spec(None, cfg)
+        try:
+            _audit_org(OrgOptions(org=True), core.AwsOptions(regions=sb.REGIONS), selection, cfg, checks_,
+                       AuditFollowup(), arch_spec, "all", None, None, fmt, output, "none", False, show_pass, None,
+                       report_dir, render_opts)
+        except SystemExit as done:
+            if done.code not in (0, None):  # Ctrl-C (130) or a real failure; the findings themselves are deliberate
+                raise
 
 
 def _demo_config_file(report_dir: str, text: str) -> str:
@@ -710,7 +766,10 @@ def _demo_as_code(snapshot, opts, cfg, topic_arns: tuple[str, ...]) -> None:
 
 @sandbox.command("up")
 @click.option("--port", type=click.IntRange(1024, 65535), help="Port to listen on (default: a free one).")
-def sandbox_up(port) -> None:
+@click.option("--accounts", type=int, metavar="N",
+              help="Seed an AWS Organizations organisation of N accounts (4-200, the management account included) "
+                   "instead of the single account, for `opsctl audit --org`.")
+def sandbox_up(port, accounts) -> None:
     """Start and seed the sandbox, print how to point tools at it, and run until Ctrl-C.
 
     \b
@@ -723,16 +782,43 @@ def sandbox_up(port) -> None:
       sleep 15; eval "$(grep ^export sandbox.env)"
       opsctl audit --region us-east-1 --region eu-west-1
       kill %1                                        # stops it
+    \b
+    With --accounts N, an organisation: the exported credentials are its management account
+    (the reference architecture); the members, in OUs, are reference accounts, smaller variants
+    with other defects, one without OrganizationAccountAccessRole and one closed (SUSPENDED). It
+    prints the accounts (id, name, OU, kind) as comments (~15 s for 50 accounts):
+      opsctl sandbox up --accounts 6 > sandbox.env &
+      sleep 20; eval "$(grep ^export sandbox.env)"
+      opsctl audit --org --region us-east-1 --region eu-west-1
     """
     from opsctl import sandbox as sb
 
+    audit_command = "opsctl audit --region us-east-1 --region eu-west-1"
+    if accounts is not None:
+        from opsctl.sandbox_seed import org as sandbox_org
+
+        sandbox_org.check_accounts(accounts, "--accounts")
+        audit_command = "opsctl audit --org --region us-east-1 --region eu-west-1"
     with sb.running_server(port) as url:
-        sb.seed(url)
+        if accounts is None:
+            sb.seed(url)
+        else:
+            started = time.perf_counter()
+            seeded = sandbox_org.seed_organization(url, accounts)
+            click.echo(f"sandbox organisation of {accounts} accounts seeded in {time.perf_counter() - started:.1f}s", err=True)
         env = sb.environment(url)
-        click.echo(f"# sandbox account {sb.ACCOUNT} listening on {url}, seeded with the reference architecture")
-        click.echo("# paste these into another shell, then run `opsctl audit --region us-east-1 --region eu-west-1`:")
+        if accounts is None:
+            click.echo(f"# sandbox account {sb.ACCOUNT} listening on {url}, seeded with the reference architecture")
+        else:
+            click.echo(f"# sandbox organisation {seeded.org_id} listening on {url}: {accounts} accounts; these credentials "
+                       f"are its management account {seeded.management_account_id}")
+        click.echo(f"# paste these into another shell, then run `{audit_command}`:")
         for k, v in env.items():
             click.echo(f"export {k}={v}")
+        if accounts is not None:
+            click.echo("# the organisation's accounts (kind: what the sandbox seeded there):")
+            click.echo("\n".join(f"#   {line}" for line in seeded.table()))
+            click.echo(f"# audit the organisation: {audit_command}")
         click.echo("# the demo audits with this opsctl.yaml (save it and pass --config to match):")
         click.echo("\n".join(f"#   {line}" for line in sb.DEMO_CONFIG.splitlines()))
         click.echo("# Ctrl-C stops the sandbox (its state is lost).")

@@ -100,12 +100,18 @@ def moto_api(url: str, action: str, body: bytes = b"") -> None:
 
 @dataclass
 class SeedEnv:
-    """What a seeder gets: clients on the sandbox endpoint and the outputs of earlier seeders."""
+    """What a seeder gets: clients on the sandbox endpoint and the outputs of earlier seeders.
+
+    By default the clients act as the sandbox account (ACCOUNT, CREDENTIAL_ENV). An organisation's
+    member is seeded with `account` set to its id and `credentials` to what sts.assume_role returned
+    for it (AccessKeyId, SecretAccessKey, SessionToken): moto routes those to the member's backend.
+    """
 
     endpoint: str
     account: str = ACCOUNT
     region: str = PRIMARY_REGION
     second_region: str = SECONDARY_REGION
+    credentials: dict[str, Any] | None = None
     outputs: dict[str, Any] = field(default_factory=dict)
     _clients: dict[tuple[str, str], Any] = field(default_factory=dict)
 
@@ -114,12 +120,15 @@ class SeedEnv:
 
         key = (service, region or self.region)
         if key not in self._clients:
+            creds = self.credentials or {"AccessKeyId": CREDENTIAL_ENV["AWS_ACCESS_KEY_ID"],
+                                         "SecretAccessKey": CREDENTIAL_ENV["AWS_SECRET_ACCESS_KEY"]}
             self._clients[key] = boto3.client(
                 service,
                 region_name=key[1],
                 endpoint_url=self.endpoint,
-                aws_access_key_id=CREDENTIAL_ENV["AWS_ACCESS_KEY_ID"],
-                aws_secret_access_key=CREDENTIAL_ENV["AWS_SECRET_ACCESS_KEY"],
+                aws_access_key_id=creds["AccessKeyId"],
+                aws_secret_access_key=creds["SecretAccessKey"],
+                aws_session_token=creds.get("SessionToken"),
             )
         return self._clients[key]
 
@@ -138,12 +147,13 @@ class SeedEnv:
         return {t["Key"]: t["Value"] for t in SeedEnv.tags(tier, name)}
 
 
-def seed(endpoint: str, only: tuple[str, ...] | None = None) -> SeedEnv:
+def seed(endpoint: str, only: tuple[str, ...] | None = None, env: SeedEnv | None = None) -> SeedEnv:
     """Create the reference architecture, defects included, on a running sandbox.
 
-    `only` limits seeding to some tiers (network is always seeded), for tests of one tier.
+    `only` limits seeding to some tiers (network is always seeded), for tests of one tier. `env`
+    seeds another account (see SeedEnv); by default, the sandbox account.
     """
-    env = SeedEnv(endpoint=endpoint)
+    env = env or SeedEnv(endpoint=endpoint)
     for name in SEED_ORDER:
         if only is not None and name != "network" and name not in only:
             continue

@@ -11,7 +11,10 @@ moto is as it was.
    seeded shop (`SANDBOX_RESULTS`: warning and error cost, security and fault-tolerance checks,
    ok ones); every other check answers `not_available`, as checks do for which an account has
    nothing to evaluate. EC2 resources in the rows are named by their Name tag and resolved to
-   the seeded resource's id when the result is served.
+   the seeded resource's id when the result is served. The results describe the shop: a member
+   of a sandbox organisation (opsctl/sandbox_seed/org.py) gets them only if the shop is seeded in
+   it (its `legacy-reporting` instance exists), else every check is `not_available` there and the
+   TrustedAdvisor API lists no recommendation — no findings about resources it does not have.
 2. The TrustedAdvisor API (boto3 "trustedadvisor"), which moto lacks entirely: its requests
    (recognised by their SigV4 signing name) are answered from the same results — ListChecks,
    ListRecommendations and ListRecommendationResources — instead of moto's "no backend" 500.
@@ -29,12 +32,20 @@ moto is as it was.
    balancers' certificates as pending (no expiry finding) and one a minute later as issued, so
    two runs of the same sandbox disagreed. In AWS a listener cannot use a pending certificate;
    the sandbox issues them at once (wait 0), so every run sees the same account.
+6. STS AssumeRole into a role that does not exist. moto hands out credentials for any role ARN
+   (MOTO-NOTES.md); AWS refuses with AccessDenied ("User: <caller> is not authorized to perform:
+   sts:AssumeRole on resource: <role>"), HTTP 403, STS's XML error. The patch answers that way when
+   the role's account belongs to this moto process (an account of one of its organizations, or one
+   whose IAM holds a user or role) and has no role of that name; a role in an account moto has
+   never seen is still assumed, as before. This is how the sandbox organisation's member without
+   OrganizationAccountAccessRole looks like the real thing to `opsctl audit --org`.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import re
 import threading
 import uuid
 from collections.abc import Iterator
@@ -62,7 +73,7 @@ def patched() -> Iterator[None]:
 
 
 def apply() -> None:
-    """Patch moto's Support and Service Quotas backends and serve the TrustedAdvisor API.
+    """Patch moto's Support, Service Quotas, WAFv2, ACM and STS and serve the TrustedAdvisor API.
 
     Counted: each apply() needs one revert(); only the first patches."""
     global _DEPTH
@@ -74,6 +85,7 @@ def apply() -> None:
             _patch_service_quotas()
             _patch_wafv2()
             _patch_acm()
+            _patch_sts()
 
 
 def revert() -> None:
@@ -215,9 +227,20 @@ def _hash(*parts: str) -> str:
     return hashlib.sha256("/".join(parts).encode()).hexdigest()
 
 
-def _summary(check_id: str, category: str) -> dict[str, Any]:
+def _has_shop_results(account: str) -> bool:
+    """False for an organisation member without the shop (a sandbox org variant); True otherwise."""
+    members = _accounts_of_organizations(members_only=True)
+    return account not in members or ("i-", _REPORTING_BOX.name) in _ec2_names(account, "us-east-1")
+
+
+def _results(account: str) -> dict[str, Result]:
+    """The Trusted Advisor results of an account: SANDBOX_RESULTS where the shop is."""
+    return SANDBOX_RESULTS if _has_shop_results(account) else {}
+
+
+def _summary(account: str, check_id: str, category: str) -> dict[str, Any]:
     """A check's summary as DescribeTrustedAdvisorCheckSummaries answers it."""
-    result = SANDBOX_RESULTS.get(check_id)
+    result = _results(account).get(check_id)
     if result is None:
         return {"checkId": check_id, "timestamp": _now(), "status": "not_available", "hasFlaggedResources": False,
                 "resourcesSummary": _counts(0, 0), "categorySpecificSummary": {}}
@@ -238,7 +261,8 @@ def _counts(processed: int, flagged: int) -> dict[str, int]:
 def _support_rows(account: str, check_id: str) -> list[dict[str, Any]]:
     resolve = _Resolver(account)
     rows = []
-    for row in SANDBOX_RESULTS[check_id].rows if check_id in SANDBOX_RESULTS else ():
+    results = _results(account)
+    for row in results[check_id].rows if check_id in results else ():
         rows.append({"status": row.status, "region": row.region, "isSuppressed": False,
                      "resourceId": _hash(check_id, str(resolve(row.resource, row.region))),
                      "metadata": [resolve(v, row.region) for v in row.values]})
@@ -263,14 +287,14 @@ def _backend_check_summaries(self: Any, check_ids: list[str]) -> list[dict[str, 
     for check_id in check_ids:
         if check_id not in checks:
             raise _unknown_check(check_id)
-    return [_summary(i, checks[i]["category"]) for i in check_ids]
+    return [_summary(self.account_id, i, checks[i]["category"]) for i in check_ids]
 
 
 def _backend_check_result(self: Any, check_id: str) -> dict[str, Any]:
     checks = _checks_by_id(self)
     if check_id not in checks:
         raise _unknown_check(check_id)
-    result = _summary(check_id, checks[check_id]["category"])
+    result = _summary(self.account_id, check_id, checks[check_id]["category"])
     result.pop("hasFlaggedResources")
     result["flaggedResources"] = _support_rows(self.account_id, check_id)
     return result
@@ -317,9 +341,11 @@ def _ta_checks() -> list[dict[str, Any]]:
 
 
 def _ta_recommendations(account: str) -> list[dict[str, Any]]:
-    out = []
+    out: list[dict[str, Any]] = []
+    if not _has_shop_results(account):
+        return out
     for check_id, check in sorted(_moto_checks().items()):
-        summary = _summary(check_id, check["category"])
+        summary = _summary(account, check_id, check["category"])
         rows = SANDBOX_RESULTS[check_id].rows
         arn = _recommendation_arn(account, check_id)
         out.append({
@@ -337,7 +363,7 @@ def _ta_recommendations(account: str) -> list[dict[str, Any]]:
 def _ta_resources(account: str, identifier: str, status: str | None) -> list[dict[str, Any]] | None:
     """The resources of one recommendation (by ARN or id), or None when there is no such one."""
     resolve = _Resolver(account)
-    for check_id in _moto_checks():
+    for check_id in _moto_checks() if _has_shop_results(account) else ():
         arn = _recommendation_arn(account, check_id)
         if identifier not in (arn, arn.rsplit("/", 1)[1]):
             continue
@@ -501,3 +527,75 @@ def _patch_acm() -> None:
     from moto import settings
 
     _set(settings, "ACM_VALIDATION_WAIT", 0)
+
+
+# ===== 6. STS AssumeRole into a missing role ======================================================
+
+_ROLE_ARN = re.compile(r"^arn:(?P<partition>[\w-]+):iam::(?P<account>\d{12}):role/(?:.*/)?(?P<name>[^/]+)$")
+
+
+def _accounts_of_organizations(members_only: bool = False) -> set[str]:
+    """Every account of an organization held by this moto process (management accounts too, unless members_only)."""
+    from moto.organizations.models import organizations_backends
+
+    out: set[str] = set()
+    for per_account in list(organizations_backends.values()):
+        for backend in list(per_account.values()):  # only the partitions already created
+            if backend.org is not None:
+                out.update(account.id for account in backend.accounts)
+                if not members_only:
+                    out.add(backend.org.master_account_id)
+                else:
+                    out.discard(backend.org.master_account_id)
+    return out
+
+
+def _missing_role(role_arn: str) -> bool:
+    """True when role_arn names a role of an account this moto process knows, and no such role exists."""
+    from moto.iam.models import iam_backends
+
+    match = _ROLE_ARN.match(role_arn or "")
+    if match is None:
+        return False  # not a role ARN: moto's own validation (or lack of it) applies
+    # dict.get, not BackendDict's [] which would create the account's backends as a side effect.
+    per_account = dict.get(iam_backends, match["account"])
+    iam = dict.get(per_account, match["partition"]) if per_account is not None else None
+    known = match["account"] in _accounts_of_organizations() or bool(iam is not None and (iam.roles or iam.users))
+    if not known:
+        return False
+    return iam is None or not any(role.name == match["name"] for role in list(iam.roles.values()))
+
+
+def _assume_role_denied(caller_arn: str, role_arn: str, request_id: str) -> Exception:
+    """STS's AccessDenied, as AWS sends it: 403 and the query protocol's XML error document."""
+    from xml.sax.saxutils import escape
+
+    from werkzeug.exceptions import HTTPException
+
+    message = f"User: {caller_arn} is not authorized to perform: sts:AssumeRole on resource: {role_arn}"
+    body = ('<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/">'
+            f"<Error><Type>Sender</Type><Code>AccessDenied</Code><Message>{escape(message)}</Message></Error>"
+            f"<RequestId>{escape(request_id)}</RequestId></ErrorResponse>")
+
+    class AssumeRoleDenied(HTTPException):
+        code = 403
+
+        def get_headers(self, *args: Any, **kwargs: Any) -> list[tuple[str, str]]:
+            return [("Content-Type", "text/xml"), ("x-amzn-RequestId", request_id)]
+
+    return AssumeRoleDenied(description=body)
+
+
+def _patch_sts() -> None:
+    from moto.sts.responses import TokenResponse
+
+    original = TokenResponse.assume_role
+
+    def assume_role(self: Any) -> Any:
+        role_arn = self._get_param("RoleArn")
+        if _missing_role(role_arn):
+            _user_id, caller_arn, _account = self.backend.get_caller_identity(self.get_access_key(), self.region)
+            raise _assume_role_denied(caller_arn, role_arn, str(uuid.uuid4()))
+        return original(self)
+
+    _set(TokenResponse, "assume_role", assume_role)
