@@ -45,7 +45,7 @@ def report() -> None:
 def render_command(result_file, fmt, output, sarif_location, runbook_base_url, show_pass) -> None:
     """Re-render a saved JSON result in another format, without auditing again.
 
-    The file must be a result written by `opsctl audit --format json` (schema_version 1);
+    The file must be a result written by `opsctl audit --format json` (schema_version 1 or 2: one account or an organisation);
     anything else is a one-line error and exit code 2. Summary, scores and savings are
     recomputed from the findings.
 
