@@ -15,6 +15,8 @@ from collections.abc import Iterable
 from html import escape
 from typing import Any
 
+from opsctl.escape import inert_line
+
 _RANK = {"FAIL": 3, "ERROR": 2, "PASS": 1}
 _CLASSES = {3: "fail", 2: "error", 1: "pass", 0: "none"}
 _OUTSIDE = "\0outside"
@@ -63,8 +65,10 @@ _MM_SPECIAL = re.compile("[" + re.escape("".join(_MM_ESCAPES)) + "]")
 
 
 def _text(text: Any) -> str:
-    """One line of plain text: whitespace runs (newlines too) become one space, control characters go."""
-    return " ".join(_CONTROL.sub(" ", str(text)).split())
+    """One line of plain text: whitespace runs (newlines too) become one space, control and bidi
+    characters are shown escaped (opsctl.escape.inert_line: ``\\x1b``, ``\\u202e``), and what XML
+    cannot carry (lone surrogates, U+FFFE/U+FFFF) goes."""
+    return _CONTROL.sub("", inert_line(text))
 
 
 def _esc(text: Any) -> str:

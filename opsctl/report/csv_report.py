@@ -21,6 +21,7 @@ import json
 from typing import Any
 
 from opsctl.engine import Result
+from opsctl.escape import inert, inert_json
 from opsctl.findings import Status
 from opsctl.report.common import resource_label
 from opsctl.report.helpers import runbook_url, service_of, waiver_text
@@ -38,7 +39,7 @@ def safe_cell(value: Any) -> Any:
         return ""
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return value
-    text = str(value)
+    text = inert(value)
     if text.lstrip(" ").startswith(_FORMULA_START) or text.startswith(_FORMULA_START):
         return "'" + text
     return text
@@ -65,7 +66,8 @@ def render_csv(result: Result, *, runbook_base_url: str | None = None) -> str:
             "monthly_savings_usd": f.monthly_savings_usd,
             "waiver": waiver_text(f) if f.status is Status.WAIVED else "",
             "runbook": runbook_url(f, runbook_base_url),
-            "evidence": json.dumps(f.evidence, sort_keys=True, ensure_ascii=False, default=str) if f.evidence else "",
+            "evidence": inert_json(json.dumps(f.evidence, sort_keys=True, ensure_ascii=False, default=str))
+            if f.evidence else "",
             "tier": tiers_text(tiers.of(f)),
             "account": f.account or result.account,
         }

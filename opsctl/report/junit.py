@@ -47,17 +47,19 @@ _INVALID_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff
 
 
 def _x(value: Any) -> str:
-    return _INVALID_XML.sub("\ufffd", "" if value is None else str(value))
+    """Text for an XML attribute or element: control and bidi characters shown escaped
+    (escape.inert; the line ends of a multi-line block kept), then what XML 1.0 cannot carry replaced."""
+    return _INVALID_XML.sub("\ufffd", inert(value, keep_newlines=True))
 
 
 def _details(f: Finding, base_url: str | None) -> str:
-    lines = [f"{f.title}", f"check: {f.check_id} · severity: {f.severity.value} · pillar: {f.pillar}",
-             f"resource: {f.resource_id} ({f.region})", f"message: {f.message}"]
+    lines = [inert(f.title), f"check: {inert(f.check_id)} · severity: {f.severity.value} · pillar: {inert(f.pillar)}",
+             f"resource: {inert(f.resource_id)} ({inert(f.region)})", f"message: {inert(f.message)}"]
     if f.monthly_savings_usd:
         lines.append(f"potential savings: ${f.monthly_savings_usd:,.2f}/month")
     if f.evidence:
         lines.append("evidence: " + json.dumps(f.evidence, sort_keys=True, default=str))
-    lines.append(f"runbook: {runbook_url(f, base_url)} (opsctl explain {f.check_id})")
+    lines.append(f"runbook: {inert(runbook_url(f, base_url))} (opsctl explain {inert(f.check_id)})")
     return _x("\n".join(lines))
 
 
@@ -88,20 +90,20 @@ def _suite_attrs(name: str, findings: list[Finding], counts: dict[Status, int], 
 def _cases(suite: ET.Element, findings: list[Finding], base_url: str | None) -> None:
     for f in findings:
         case = ET.SubElement(suite, "testcase", {
-            "classname": _x(f.check_id),
-            "name": _x(f"{f.resource_id} ({f.region})"),
+            "classname": _xi(f.check_id),
+            "name": _xi(f"{f.resource_id} ({f.region})"),
             "time": "0",
         })
         if f.status is Status.FAIL:
-            el = ET.SubElement(case, "failure", {"message": _x(f.message), "type": f.severity.value})
+            el = ET.SubElement(case, "failure", {"message": _xi(f.message), "type": f.severity.value})
             el.text = _details(f, base_url)
         elif f.status is Status.ERROR:
-            el = ET.SubElement(case, "error", {"message": _x(f.message), "type": "ERROR"})
+            el = ET.SubElement(case, "error", {"message": _xi(f.message), "type": "ERROR"})
             el.text = _details(f, base_url)
         elif f.status is Status.SKIPPED:
-            ET.SubElement(case, "skipped", {"message": _x(f.message)})
+            ET.SubElement(case, "skipped", {"message": _xi(f.message)})
         elif f.status is Status.WAIVED:
-            ET.SubElement(case, "skipped", {"message": _x(f"{waiver_text(f)} — {f.message}")})
+            ET.SubElement(case, "skipped", {"message": _xi(f"{waiver_text(f)} — {f.message}")})
 
 
 def _account_suite(root: ET.Element, row: AccountRow, findings: list[Finding], timestamp: str,

@@ -29,12 +29,11 @@ from collections import Counter
 from typing import Any
 
 from opsctl.engine import Result
-from opsctl.escape import inert
+from opsctl.escape import inert, inert_line
 from opsctl.findings import Finding, Status
 from opsctl.report.common import resource_label
 from opsctl.report.helpers import (
     SEVERITY_ICON,
-    one_line,
     pillar_rows,
     prices_note,
     runbook_url,
@@ -66,7 +65,7 @@ _MD_SPECIAL = re.compile(r"([\\`*_\[\]|~])")  # what can start emphasis, code, l
 
 def md(text: Any, limit: int = 500) -> str:
     """Account data as inert Markdown text, on one line, in a table cell or a paragraph."""
-    s = one_line(text)
+    s = inert_line(text)
     if len(s) > limit:
         s = s[: limit - 1] + "…"
     s = s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

@@ -195,8 +195,8 @@ def _run(fails: list[Finding], *, automation_id: str, properties: dict[str, Any]
     results = []
     for f in kept:
         digest = fingerprint(f.check_id, f.resource_id)
-        message = f.message.strip() or f.title
-        text = f"{message} Resource: {f.resource_id} ({f.region}).{account_text}"
+        message = inert(f.message.strip() or f.title)
+        text = f"{message} Resource: {inert(f.resource_id)} ({inert(f.region)}).{account_text}"
         if f.monthly_savings_usd:
             text += f" Potential savings: ${f.monthly_savings_usd:,.2f}/month."
         results.append({
@@ -209,7 +209,8 @@ def _run(fails: list[Finding], *, automation_id: str, properties: dict[str, Any]
                     "artifactLocation": {"uri": uri, "uriBaseId": "%SRCROOT%"},
                     "region": {"startLine": line, "startColumn": 1, "endLine": line, "endColumn": 2},
                 },
-                "logicalLocations": [{"name": f.resource_id, "fullyQualifiedName": f.resource_id, "kind": "resource"}],
+                "logicalLocations": [{"name": inert(f.resource_id), "fullyQualifiedName": inert(f.resource_id),
+                                      "kind": "resource"}],
             }],
             "partialFingerprints": {FINGERPRINT_KEY: digest, "primaryLocationLineHash": f"{digest[:16]}:1"},
             "properties": {
@@ -291,7 +292,19 @@ def render_sarif(result: Result, *, sarif_location: str | Mapping[str, Any] | No
         }
         log["runs"] = [_run(fails, automation_id=f"opsctl/{result.account or 'unknown'}/", properties=properties,
                             tiers=tier_index(result), **common)]
-    return json.dumps(log, indent=2, default=str) + "\n"
+    return json.dumps(_inert_strings(log), indent=2, default=str) + "\n"
+
+
+def _inert_strings(node: Any) -> Any:
+    """Every string of the log through escape.inert: code scanning shows messages, names and
+    properties as text, so an ESC or U+202E from a resource name is written escaped, not obeyed."""
+    if isinstance(node, str):
+        return inert(node)
+    if isinstance(node, dict):
+        return {k: _inert_strings(v) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_inert_strings(v) for v in node]
+    return node
 
 
 def _org_id(result: Result) -> str:
