@@ -188,14 +188,42 @@ def _dns_targets(ctx: CheckContext) -> tuple[dict[str, str], list[MissingData]]:
     return targets, unread
 
 
+def _owner(record: str, zones: list[str]) -> str | None:
+    """The zone a record name lives in: the longest zone name it equals or ends in."""
+    owners = [z for z in zones if record == z or record.endswith("." + z)]
+    return max(owners, key=len) if owners else None
+
+
+def _records_elsewhere(ctx: CheckContext, tier: Tier, zone: dict[str, Any], domain: str) -> bool:
+    """Whether another public zone of the tier has records of the domain (a sub-zone or a parent
+    zone); MissingData when that cannot be told (such a zone's records were not read)."""
+    unread = None
+    for other in bind(_spec(ctx), ctx.snapshot).members[tier.name].values():
+        oname = norm_dns(other.get("name"))
+        if other.get("arn") == zone.get("arn") or other.get("private") or not (
+                domain == oname or domain.endswith("." + oname) or oname.endswith("." + domain)):
+            continue
+        if other.get("records") is None or "records" in (other.get("errors") or {}):
+            unread = unread or MissingData(f"the records of hosted zone {norm_dns(other.get('name'))} were not collected")
+        elif judged_records(other, tier):
+            return True
+    if unread:
+        raise unread
+    return False
+
+
 @check(id="arch.dns_to_edge", title="The domain's records point at the spec's distribution or load balancer",
        pillar="availability", severity="medium", resource_type="route53.hosted_zone")
 def dns_to_edge(zone: dict[str, Any], ctx: CheckContext):
     """A record pointing anywhere else sends shoppers to a dead or unprotected endpoint.
 
-    Judges the public zones of the spec's dns tiers: the records of the tier's ``domain`` (or the
-    names in ``records``; by default every A, AAAA and CNAME record of the zone) must be aliases
-    (or CNAMEs) to a distribution of the edge tier or a load balancer of the load balancer tier.
+    Judges the public zones of the spec's dns tiers: the records of the tier's ``domain`` in the
+    zone (or the names in ``records``; by default every A, AAAA and CNAME record of the zone) must
+    be aliases (or CNAMEs) to a distribution of the edge tier or a load balancer of the load
+    balancer tier. The records that exist are judged; no name is required to exist, the domain's
+    apex included, except the names listed in ``records`` (each judged by the zone it lives in). A
+    domain with no record at all in the tier's zones fails; a zone of the domain with no record of
+    its own gets no finding when the domain's other zones (parent or sub-zones) have records.
     """
     tiers = _tiers(ctx, "dns", zone["arn"])
     if not tiers or zone.get("private"):
@@ -206,8 +234,23 @@ def dns_to_edge(zone: dict[str, Any], ctx: CheckContext):
     if judged is None:
         return None
     name = norm_dns(zone.get("name"))
+    domain = tier.params.get("domain")
+    required = tier.params.get("records") or []
+    zones = [norm_dns(z.get("name")) for z in bind(_spec(ctx), ctx.snapshot).members[tier.name].values() if not z.get("private")]
+    existing = {norm_dns(r.get("name")) for r in judged}
+    # a listed name is judged by the zone it lives in (by every zone, when no zone of the tier holds it)
+    missing = [r for r in required if _owner(r, zones) in (name, None) and r not in existing]
+    bad = [f"{r} has no A, AAAA or CNAME record (it is listed in records)" for r in missing]
+    if not judged and not bad:
+        if required:
+            return None  # no listed name lives in this zone: nothing here is asked about
+        if domain and _records_elsewhere(ctx, tier, zone, domain):
+            return None  # the domain's records live in its other zones, judged there
+        where = f"{domain} has no A, AAAA or CNAME record in the dns tier's zones" if domain else "it has no A, AAAA or CNAME record"
+        return FAIL(f"Hosted zone {name} has no record pointing at a distribution or load balancer of the spec: {where}.",
+                    tier=tier.name)
     targets, unread = _dns_targets(ctx)
-    good, bad = [], []
+    good = []
     for rec in judged:
         target, how = record_target(rec)
         rname = norm_dns(rec.get("name")) + (f" ({rec['set_identifier']})" if rec.get("set_identifier") else "")
@@ -219,14 +262,19 @@ def dns_to_edge(zone: dict[str, Any], ctx: CheckContext):
             bad.append(f"{rname} is an address record ({target or 'no value'}), not an alias")
         else:
             bad.append(f"{rname} points to {target}, which is no distribution or load balancer of the spec")
-    domain = tier.params.get("domain")
-    if domain and (domain == name or domain.endswith("." + name)) and not any(norm_dns(r.get("name")) == domain for r in judged):
-        bad.insert(0, f"{domain} has no A, AAAA or CNAME record")
     if bad:
-        if unread:
-            raise unread[0]  # the target may be a load balancer in a listing that failed
-        return FAIL(f"Hosted zone {name} has records that do not point at the edge: {'; '.join(bad)}.",
-                    tier=tier.name, bad_records=bad, good_records=good)
+        if unread and len(bad) > len(missing):
+            if not missing:
+                raise unread[0]  # the target may be a load balancer in a listing that failed
+            bad, good = bad[:len(missing)], []  # only what is certain: the required names that do not exist
+        if not missing:
+            what = "has records that do not point at the edge"
+        elif len(bad) == len(missing):
+            what = "lacks records the spec lists"
+        else:
+            what = "lacks records the spec lists, and has records that do not point at the edge"
+        return FAIL(f"Hosted zone {name} {what}: {'; '.join(bad)}.", tier=tier.name, bad_records=bad, good_records=good,
+                    **({"missing_records": missing} if missing else {}))
     if not good:
         return FAIL(f"Hosted zone {name} has no record pointing at a distribution or load balancer of the spec.", tier=tier.name)
     return PASS(f"Hosted zone {name} points {len(good)} record(s) at the spec's edge: {'; '.join(good)}.",

@@ -78,7 +78,8 @@ KIND_ATTACHED: dict[str, str] = {
 KIND_PARAMS: dict[str, dict[str, tuple[type, str]]] = {
     "dns": {
         "domain": (str, "the domain whose records must point at the edge (e.g. shop.example.com)"),
-        "records": (list, "record names to judge (default: every A/AAAA/CNAME record of the domain)"),
+        "records": (list, "record names that must exist, and the only ones judged (default: every A/AAAA/CNAME record "
+                          "of the domain that exists, none required)"),
     },
 }
 

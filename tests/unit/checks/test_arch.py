@@ -8,6 +8,7 @@ from tests.helpers import Case
 from tests.unit.checks.arch_fixtures import (
     ALB_ARN,
     ALB_DNS,
+    CF_DNS,
     CLOUDFRONT_PL,
     alias,
     cname,
@@ -35,6 +36,25 @@ tiers:
     params: {domain: shop.example.com, records: [shop.example.com, www.shop.example.com]}
 """, "domain.yaml")
 
+#: The user's spec of issue 16: the domain, no records required.
+SPEC_DOMAIN_ONLY = parse_spec("""
+extends: default
+tiers:
+  dns: {kind: dns, select: {tags: {tier: dns}}, params: {domain: shop.example.com}}
+""", "domain-only.yaml")
+#: An apex record wanted: said explicitly.
+SPEC_APEX = parse_spec("""
+extends: default
+tiers:
+  dns: {kind: dns, select: {tags: {tier: dns}}, params: {domain: shop.example.com, records: [shop.example.com]}}
+""", "apex.yaml")
+SPEC_API_RECORD = parse_spec("""
+extends: default
+tiers:
+  dns: {kind: dns, select: {tags: {tier: dns}}, params: {domain: shop.example.com, records: [api.shop.example.com]}}
+""", "api.yaml")
+NS = {"name": "shop.example.com", "type": "NS", "values": ["ns-1.awsdns-00.com"], "alias_target_dns": None}
+
 CF_GAP = CoverageGap("cloudfront", "global", "ListDistributions", "AccessDenied", "denied", "cloudfront.distribution", "")
 TABLE_GAP = CoverageGap("dynamodb", "us-east-1", "ListTables", "AccessDenied", "denied", "dynamodb.table", "")
 WAF_GAP = CoverageGap("wafv2", "us-east-1", "ListWebACLs", "AccessDenied", "denied", "wafv2.web_acl", "")
@@ -47,6 +67,23 @@ def _drop(rtype):
 
 def _zone_records(*records):
     return lambda r: first(r, "route53.hosted_zone")["records"].extend(records)
+
+
+def _records(*records):
+    return lambda r: first(r, "route53.hosted_zone").update(records=list(records))
+
+
+def _sub_zone(name, *records, unread=False):
+    """A second public zone of the dns tier (a sub-zone of the domain)."""
+    zone = {"id": "Z2SUB", "arn": "arn:aws:route53:::hostedzone/Z2SUB", "name": name, "private": False, "region": "global",
+            "tags": {"app": "3d-shop", "tier": "dns"}}
+    zone.update({"errors": {"records": "route53:ListResourceRecordSets failed with AccessDenied"}} if unread
+                else {"records": list(records)})
+    return lambda r: r["route53.hosted_zone"].append(zone)
+
+
+def _both(*edits):
+    return lambda r: [edit(r) for edit in edits]
 
 
 def _set(rtype, **fields):
@@ -163,9 +200,47 @@ CASES = [
          message_contains="address record (203.0.113.10)"),
     Case("arch.dns_to_edge", "the domain's records only (records parameter)", c(_zone_records(
         cname("status.shop.example.com", "status.s3-website-us-east-1.amazonaws.com"))), ["PASS"], spec=SPEC_DOMAIN),
-    Case("arch.dns_to_edge", "the domain has no record", c(lambda r: first(r, "route53.hosted_zone").update(
+    Case("arch.dns_to_edge", "records: lists the apex, which has no record", c(lambda r: first(r, "route53.hosted_zone").update(
         records=[alias("www.shop.example.com", "d111111abcdef8.cloudfront.net")])), ["FAIL"], spec=SPEC_DOMAIN,
+         message_contains="lacks records the spec lists: shop.example.com has no A, AAAA or CNAME record (it is listed in records)"),
+    # issue 16: the apex is not required unless records: says so
+    Case("arch.dns_to_edge", "domain: www and api alias the edge and the load balancer, no apex record", c(_records(
+        NS, alias("www.shop.example.com", CF_DNS), alias("api.shop.example.com", f"dualstack.{ALB_DNS}"))), ["PASS"],
+         spec=SPEC_DOMAIN_ONLY, message_contains="points 2 record(s) at the spec's edge"),
+    Case("arch.dns_to_edge", "domain: the apex exists and points elsewhere", c(_records(
+        NS, {"name": "shop.example.com", "type": "A", "values": ["203.0.113.10"], "alias_target_dns": None},
+        alias("www.shop.example.com", CF_DNS))), ["FAIL"], spec=SPEC_DOMAIN_ONLY,
+         message_contains="shop.example.com is an address record (203.0.113.10)"),
+    Case("arch.dns_to_edge", "domain: an apex alias somewhere else", c(_records(
+        NS, alias("shop.example.com", "shop-old.s3-website-us-east-1.amazonaws.com"), alias("www.shop.example.com", CF_DNS))),
+         ["FAIL"], spec=SPEC_DOMAIN_ONLY, message_contains="shop.example.com points to shop-old.s3-website-us-east-1.amazonaws.com"),
+    Case("arch.dns_to_edge", "domain: no record at all", c(_records(NS)), ["FAIL"], spec=SPEC_DOMAIN_ONLY,
+         message_contains="shop.example.com has no A, AAAA or CNAME record in the dns tier's zones"),
+    Case("arch.dns_to_edge", "no domain: a zone with no record at all", c(_records(NS)), ["FAIL"],
+         message_contains="it has no A, AAAA or CNAME record"),
+    Case("arch.dns_to_edge", "records: requiring the apex, which aliases the edge", c(_records(
+        NS, alias("shop.example.com", CF_DNS), alias("www.shop.example.com", "elsewhere.example.net"))), ["PASS"],
+         spec=SPEC_APEX, message_contains="points 1 record(s)"),
+    Case("arch.dns_to_edge", "records: requiring the apex, missing", c(_records(NS, alias("www.shop.example.com", CF_DNS))),
+         ["FAIL"], spec=SPEC_APEX, message_contains="shop.example.com has no A, AAAA or CNAME record (it is listed in records)"),
+    Case("arch.dns_to_edge", "records: the required name missing is certain even when a listing failed",
+         c(_records(NS, alias("www.shop.example.com", CF_DNS))), ["FAIL"], spec=SPEC_DOMAIN, coverage=[CF_GAP],
+         message_contains="lacks records the spec lists: shop.example.com has no"),
+    Case("arch.dns_to_edge", "domain: the apex zone has no record, its sub-zone aliases the load balancer", c(_both(
+        _records(NS), _sub_zone("api.shop.example.com", alias("api.shop.example.com", ALB_DNS)))), ["PASS"],
+         spec=SPEC_DOMAIN_ONLY),
+    Case("arch.dns_to_edge", "domain: neither the zone nor its sub-zone has a record", c(_both(
+        _records(NS), _sub_zone("api.shop.example.com"))), ["FAIL", "FAIL"], spec=SPEC_DOMAIN_ONLY,
          message_contains="shop.example.com has no A, AAAA or CNAME record"),
+    Case("arch.dns_to_edge", "domain: the sub-zone's records unread, so an empty zone cannot be judged", c(_both(
+        _records(NS), _sub_zone("api.shop.example.com", unread=True))), ["ERROR", "ERROR"], spec=SPEC_DOMAIN_ONLY),
+    Case("arch.dns_to_edge", "records: a required name is judged by the sub-zone it lives in", c(_both(
+        _records(NS, alias("www.shop.example.com", CF_DNS)), _sub_zone("api.shop.example.com"))), ["FAIL"],
+         spec=SPEC_API_RECORD, message_contains="Hosted zone api.shop.example.com lacks records the spec lists"),
+    Case("arch.dns_to_edge", "records: a required name no zone of the tier holds is missing", world(), ["FAIL"],
+         spec=parse_spec("extends: default\ntiers:\n  dns: {kind: dns, select: {tags: {tier: dns}}, "
+                         "params: {records: [www.shop.example.com, shop.example.org]}}\n", "org.yaml"),
+         message_contains="lacks records the spec lists: shop.example.org has no A, AAAA or CNAME record"),
     Case("arch.dns_to_edge", "private zone: no finding", c(_set("route53.hosted_zone", private=True)), []),
     Case("arch.dns_to_edge", "distributions not listed and a record unexplained: ERROR", c(lambda r: None), ["ERROR"],
          coverage=[CF_GAP]),
