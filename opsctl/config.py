@@ -23,7 +23,7 @@ from typing import Any
 
 import yaml
 
-from opsctl.errors import UsageError, did_you_mean, not_utf8, unknown_key
+from opsctl.errors import UsageError, check_id_hint, did_you_mean, not_utf8, unknown_key
 from opsctl.findings import PILLARS, Severity
 
 DEFAULT_CONFIG_NAME = "opsctl.yaml"
@@ -106,9 +106,7 @@ def _check_params(path: str, node: yaml.Node, registry: dict[str, Any]) -> dict[
     for key_node, value_node in node.value:
         cid = _scalar(path, key_node, "checks")
         if cid not in registry:
-            hint = did_you_mean(cid, registry, cutoff=0.75).strip()
-            raise _err(path, key_node, f"checks: unknown check id {cid!r}{f' ({hint})' if hint else ''}; "
-                                       "`opsctl checks list` shows the ids")
+            raise _err(path, key_node, f"checks: unknown check id {cid!r}{check_id_hint(cid, registry)}")
         spec = registry[cid]
         if not isinstance(value_node, yaml.MappingNode):
             raise _err(path, value_node, f"checks.{cid} must map parameter names to values")

@@ -33,10 +33,32 @@ def unknown_key(key: object, known: list[str] | tuple[str, ...], label: str = "k
     return f"unknown key {key!r} ({did_you_mean(key, known)}{label}: {', '.join(str(k) for k in known)})"
 
 
+def closest(key: object, known: Iterable[object], n: int = 3, cutoff: float = 0.6, within: float = 1.0) -> list[str]:
+    """The names of `known` most like `key`, best first: difflib's similarity over the whole name
+    (so `rds.instance_multiaz` finds `rds.instance_multi_az` before any other rds check), ties by
+    name; only those at least `cutoff` alike and within `within` of the best. The one ranking
+    behind every "did you mean"."""
+    text = str(key)
+    scored = sorted(((difflib.SequenceMatcher(None, text, k, autojunk=False).ratio(), k) for k in dict.fromkeys(map(str, known))),
+                    key=lambda item: (-item[0], item[1]))
+    best = scored[0][0] if scored else 0.0
+    return [k for ratio, k in scored[:n] if ratio >= cutoff and ratio >= best - within]
+
+
 def did_you_mean(key: object, known: Iterable[object], cutoff: float = 0.6) -> str:
     """`did you mean 'workers'? ` for the closest of `known`, or "" when nothing is close."""
-    near = difflib.get_close_matches(str(key), [str(k) for k in known], n=1, cutoff=cutoff)
+    near = closest(key, known, n=1, cutoff=cutoff)
     return f"did you mean {near[0]!r}? " if near else ""
+
+
+def check_id_hint(key: object, known: Iterable[object]) -> str:
+    """What follows an unknown check id or pattern: `` (did you mean 'rds.instance_multi_az'?)`` with
+    up to three of the closest ids (only those nearly as close as the best), or a pointer at
+    ``opsctl checks list`` when none is close."""
+    near = closest(str(key).rstrip("*"), known, n=3, cutoff=0.6, within=0.1)  # an obvious fix comes alone
+    if not near:
+        return "; `opsctl checks list` shows the ids"
+    return f" (did you mean {', '.join(repr(c) for c in near)}?)"
 
 
 def not_utf8(path: object, exc: UnicodeDecodeError, flag: str = "") -> UsageError:

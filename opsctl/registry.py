@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from typing import Any
 
-from opsctl.errors import MissingData, UsageError
+from opsctl.errors import MissingData, UsageError, check_id_hint
 from opsctl.findings import PILLARS, Severity, Status
 from opsctl.resources import RESOURCE_TYPES
 
@@ -210,9 +210,7 @@ def select_checks(
     select, ignore, pillars = list(select), list(ignore), list(pillars)
     for pattern in select + ignore:
         if not any(fnmatchcase(cid, pattern) for cid in registry):
-            near = [cid for cid in registry if pattern.split(".")[0] in cid][:3]
-            hint = f" (did you mean {', '.join(near)}?)" if near else "; `opsctl checks list` shows the ids"
-            raise UsageError(f"{origin}: no check matches {pattern!r}{hint}")
+            raise UsageError(f"{origin}: no check matches {pattern!r}{check_id_hint(pattern, registry)}")
     for p in pillars:
         if p not in PILLARS:
             raise UsageError(f"--pillar: {p!r} is not one of {', '.join(PILLARS)}")

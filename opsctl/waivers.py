@@ -34,7 +34,7 @@ from typing import Any
 
 import yaml
 
-from opsctl.errors import UsageError, not_utf8, unknown_key
+from opsctl.errors import UsageError, check_id_hint, not_utf8, unknown_key
 from opsctl.findings import Finding, Status
 
 REQUIRED = ("check", "resource", "reason", "owner", "expires")
@@ -172,9 +172,7 @@ def check_known(waivers: Iterable[Waiver], check_ids: Iterable[str]) -> None:
     ids = list(check_ids)
     for w in waivers:
         if not any(fnmatchcase(cid, w.check) for cid in ids):
-            near = [c for c in ids if c.split(".")[0] == w.check.split(".")[0]][:3]
-            hint = f" (did you mean {', '.join(near)}?)" if near else "; `opsctl checks list` shows the ids"
-            raise UsageError(f"{w.source}: check {w.check!r} matches no check id{hint}")
+            raise UsageError(f"{w.source}: check {w.check!r} matches no check id{check_id_hint(w.check, ids)}")
 
 
 # ----- applying ---------------------------------------------------------------------------------
