@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from opsctl.errors import UsageError
+from opsctl.report.helpers import RUNBOOK_DIR, is_relative_link, replace_links, repository_path
 
 REPORT_BASENAME = "opsctl-report"
 DIFF_BASENAME = "opsctl-diff"
@@ -87,8 +88,8 @@ class AuditFollowup:
         echo = echo or _stderr
         written, skipped = (write_report_dir(result, report_dir, show_pass, self.diff, **render_options)
                             if report_dir else ([], {}))
-        for path in written:
-            echo(f"wrote {path}")
+        for line in written_lines(written, report_dir):
+            echo(line)
         for fmt, reason in skipped.items():
             echo(f"skipped the {fmt} report: {reason}")
         for line in describe(result.waivers):
@@ -118,6 +119,52 @@ def _stderr(line: str) -> None:
     click.echo(line, err=True)
 
 
+def written_lines(written: list[Path], report_dir: str | None) -> list[str]:
+    """`wrote PATH` for each report written, then one `wrote N runbooks to DIR/runbooks/` for the runbooks."""
+    folder = Path(report_dir) / RUNBOOK_DIR if report_dir else None
+    runbooks = [p for p in written if folder is not None and p.parent == folder]
+    lines = [f"wrote {p}" for p in written if p not in runbooks]
+    if runbooks:
+        lines.append(f"wrote {len(runbooks)} runbook{'s' if len(runbooks) != 1 else ''} to {folder}{os.sep}")
+    return lines
+
+
+def linked_runbooks(result: Any) -> list[str]:
+    """The checks whose runbooks the reports link to: every check with a finding in the result.
+
+    A check that found no resource has no finding and no link. PASS findings count: the HTML
+    report (behind its status filter) and the CSV list every finding with its runbook link."""
+    return sorted({f.check_id for f in result.findings})
+
+
+def runbook_documents(check_ids: list[str], folder: Path) -> list[tuple[Path, str]]:
+    """`folder/<check>.md` and its text for each check: the runbook shipped with opsctl, its links
+    to files of the opsctl repository (`../docs/…`) turned into text naming the file (they would
+    not resolve beside the reports), or a note for a check this opsctl ships no runbook for (a
+    result of another version). Ids that are not check ids (a hand-edited result) get none."""
+    from opsctl import __version__
+    from opsctl.registry import ID_PATTERN
+    from opsctl.report.helpers import load_runbook
+
+    ids = {c for c in check_ids if ID_PATTERN.match(c)}
+
+    def portable(label: str, target: str) -> str | None:
+        if not is_relative_link(target):
+            return None
+        path = repository_path(target)
+        sibling = path.startswith(f"{RUNBOOK_DIR}/") and path.endswith(".md") and path[len(RUNBOOK_DIR) + 1:-3] in ids
+        return None if sibling else f"{label} (`{path}` in the opsctl repository)"
+
+    docs = []
+    for check_id in sorted(ids):
+        text = load_runbook(check_id)
+        if text is None:
+            text = (f"# {check_id}\n\nopsctl {__version__} ships no runbook for `{check_id}`: the result comes from "
+                    f"another version of opsctl, whose `opsctl explain {check_id}` shows it.\n")
+        docs.append((folder / f"{check_id}.md", replace_links(text, portable)))
+    return docs
+
+
 def report_file_names(renderers: dict[str, tuple[str, str, str]]) -> dict[str, str]:
     """format -> file name in the report directory: opsctl-report.<ext>, or opsctl-report.<format>.<ext>
     when two formats share an extension."""
@@ -129,9 +176,11 @@ def report_file_names(renderers: dict[str, tuple[str, str, str]]) -> dict[str, s
 def write_report_dir(result: Any, report_dir: str, show_pass: bool, diff: dict[str, Any] | None = None,
                      **render_options: Any) -> tuple[list[Path], dict[str, str]]:
     """Every registered format (opsctl.report.RENDERERS) into `report_dir`, plus the JSON result
-    and, with a baseline, the diff as text, Markdown and JSON. Returns the paths written, and the
-    formats that could not be rendered with why (a renderer's UsageError, e.g. SARIF without a
-    location): one missing format does not cost the others."""
+    and, with a baseline, the diff as text, Markdown and JSON; without a `runbook_base_url`, the
+    runbooks the reports link to (`runbooks/<check>.md`, :func:`linked_runbooks`) into
+    `report_dir/runbooks/`, so that no link is dead. Returns the paths written, the runbooks last,
+    and the formats that could not be rendered with why (a renderer's UsageError, e.g. SARIF
+    without a location): one missing format does not cost the others."""
     from opsctl.errors import OpsctlError
     from opsctl.report import RENDERERS, render
     from opsctl.report.diff_report import render_diff
@@ -159,6 +208,14 @@ def write_report_dir(result: Any, report_dir: str, show_pass: bool, diff: dict[s
     except OSError as exc:
         raise UsageError(f"--report-dir: cannot create {report_dir} ({exc.strerror or exc})") from None
     written, failed = [], []
+    if not render_options.get("runbook_base_url"):  # with one the links point there: nothing to write
+        runbooks = runbook_documents(linked_runbooks(result), out / RUNBOOK_DIR)
+        try:
+            if runbooks:
+                (out / RUNBOOK_DIR).mkdir(exist_ok=True)
+            documents += runbooks
+        except OSError as exc:
+            failed.append(f"{out / RUNBOOK_DIR}{os.sep} ({exc.strerror or exc})")
     for path, text in documents:  # one file that cannot be written does not cost the others
         try:
             path.write_text(text, encoding="utf-8")

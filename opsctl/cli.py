@@ -576,6 +576,9 @@ def checks_list(fmt, selection) -> None:
 def explain(check_id, raw) -> None:
     """Show a check's runbook: what it checks, why, and how to fix it.
 
+    Code blocks are printed as they are, never wrapped or cropped at the terminal's width, so a
+    command copied from them runs; links are numbered and their full URLs listed at the end.
+
     \b
     Example:
       opsctl explain s3.bucket_public_access_blocked
@@ -598,13 +601,78 @@ def explain(check_id, raw) -> None:
         click.echo(text)
         return
     from rich.console import Console
-    from rich.markdown import Markdown
 
     console = Console(no_color=not _color_stdout(), force_terminal=_color_stdout())
     params = ", ".join(f"{k}={v}" for k, v in spec.params.items()) or "none"
     console.print(f"[bold]{spec.id}[/bold] · {spec.pillar} · {spec.severity.value} · {spec.resource_type} · parameters: {params}",
                   highlight=False)
-    console.print(Markdown(text))
+    _print_runbook(console, text)
+
+
+def _print_runbook(console, text: str) -> None:
+    """The runbook's prose through rich's Markdown; its fenced code blocks verbatim on their own
+    lines, never wrapped nor cropped (rich's would be: a pasted command would break); its links as
+    `label [n]`, with the full URLs listed at the end, unwrapped (rich hides a link's target)."""
+    from rich.markdown import Markdown
+    from rich.syntax import Syntax
+    from rich.text import Text
+
+    from opsctl.report.helpers import is_relative_link, replace_links, repository_path
+
+    targets: list[str] = []
+
+    def number(label: str, target: str) -> str:
+        if is_relative_link(target):
+            path = repository_path(target)
+            target = (f"opsctl explain {path[len('runbooks/'):-3]}" if path.startswith("runbooks/") and path.endswith(".md")
+                      else f"{path} in the opsctl repository")
+        if target not in targets:
+            targets.append(target)
+        return f"{label} [{targets.index(target) + 1}]"
+
+    for kind, body, lang in _runbook_blocks(replace_links(text, number)):
+        if kind == "code":
+            console.print()
+            code = (Syntax(body, lang or "text", theme="ansi_dark", background_color="default").highlight(body)
+                    if console.is_terminal and not console.no_color else Text(body))
+            code.rstrip()
+            console.print(code, soft_wrap=True, highlight=False)
+            console.print()
+        elif body.strip():
+            console.print(Markdown(body, hyperlinks=False))
+    if targets:
+        console.print()
+        console.print("Links", style="bold")
+        for i, target in enumerate(targets, 1):
+            console.print(Text(f"[{i}] {target}"), soft_wrap=True, highlight=False)
+
+
+def _runbook_blocks(text: str) -> list[tuple[str, str, str]]:
+    """Markdown split into ("prose", text, "") and ("code", fenced block's content, language) in order."""
+    import re
+
+    blocks: list[tuple[str, str, str]] = []
+    prose: list[str] = []
+    code: list[str] | None = None
+    fence, lang, indent = "", "", 0
+    for line in text.splitlines():
+        if code is None:
+            m = re.match(r"^( {0,3})(`{3,}|~{3,})\s*([^`\s]*)", line)
+            if m:
+                blocks.append(("prose", "\n".join(prose), ""))
+                prose, code = [], []
+                indent, fence, lang = len(m.group(1)), m.group(2), m.group(3)
+            else:
+                prose.append(line)
+        elif re.match(r"^ {0,3}" + re.escape(fence[0]) + "{" + str(len(fence)) + ",}\\s*$", line):
+            blocks.append(("code", "\n".join(code), lang))
+            code = None
+        else:
+            code.append(line[min(indent, len(line) - len(line.lstrip(" "))):])
+    if code is not None:  # an unclosed fence runs to the end (CommonMark)
+        blocks.append(("code", "\n".join(code), lang))
+    blocks.append(("prose", "\n".join(prose), ""))
+    return blocks
 
 
 # ----- sandbox -------------------------------------------------------------------------------

@@ -5,17 +5,26 @@ runbook text. Pure except :func:`load_runbook`, which reads the runbooks shipped
 from __future__ import annotations
 
 import functools
+import posixpath
+import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote
 
 from opsctl.findings import PILLARS, Finding, Status
 from opsctl.scores import score_text
 
 SEVERITY_ICON = {"critical": "🔴", "high": "🟠", "medium": "🟡", "low": "🔵", "info": "⚪"}
 
-#: Where runbook links point when no ``runbook_base_url`` is given: the runbook's path in the
-#: opsctl repository (``runbooks/<check_id>.md``), relative.
+#: Where runbook links point when no ``runbook_base_url`` is given: ``runbooks/<check_id>.md``,
+#: relative. It resolves beside the reports of ``--report-dir``, which writes there the runbooks
+#: the reports link to (opsctl.audit_followup), and in a checkout of the opsctl repository; a
+#: report written alone (``-o FILE``) keeps it too: pass ``--runbook-base-url`` for one you hand on.
 DEFAULT_RUNBOOK_BASE_URL = ""
+
+#: The folder of the runbooks, in the repository and in a report directory.
+RUNBOOK_DIR = "runbooks"
 
 
 def service_of(f: Finding) -> str:
@@ -23,16 +32,70 @@ def service_of(f: Finding) -> str:
     return (f.resource_type or f.check_id).split(".", 1)[0]
 
 
+def runbook_path_of(check_id: str) -> str:
+    """``runbooks/<check_id>.md``, the check id percent-encoded (an id read from a result file may hold anything)."""
+    return f"{RUNBOOK_DIR}/{quote(check_id, safe='')}.md"
+
+
 def runbook_url(f: Finding | str, base_url: str | None = None) -> str:
     """Link to a finding's (or check id's) runbook: ``base_url`` + ``runbooks/<check_id>.md``.
 
     ``base_url`` is e.g. ``https://github.com/acme/opsctl/blob/v0.1.0/`` (a trailing slash is
-    added when missing); empty gives the repo-relative path."""
-    path = (f.runbook or f"runbooks/{f.check_id}.md") if isinstance(f, Finding) else f"runbooks/{f}.md"
+    added when missing); empty gives the relative path, which ``--report-dir`` makes resolve by
+    writing the runbook there. The path comes from the check id alone, never from the finding's
+    ``runbook`` field (a result file read back could hold any link there)."""
+    path = runbook_path_of(f.check_id if isinstance(f, Finding) else f)
     base = base_url if base_url is not None else DEFAULT_RUNBOOK_BASE_URL
     if base and not base.endswith("/"):
         base += "/"
     return base + path
+
+
+#: An inline Markdown link ``[text](target "title")``; the runbooks use no other kind (reference
+#: links, autolinks). Applied outside code spans and fenced code blocks only (:func:`replace_links`).
+_LINK = re.compile(r"\[([^\]\n]*)\]\(\s*<?([^()\s<>]+)>?(?:\s+\"[^\"]*\")?\s*\)")
+_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
+_CODE_SPAN = re.compile(r"(`+)(?:(?!\1).)+?\1")
+
+
+def replace_links(text: str, replace: Callable[[str, str], str | None]) -> str:
+    """Markdown ``text`` with every inline link ``[label](target)`` outside code (fenced blocks,
+    code spans) replaced by ``replace(label, target)``, or kept when that returns None."""
+    def sub(link: re.Match[str]) -> str:
+        new = replace(link.group(1), link.group(2))
+        return link.group() if new is None else new
+
+    out: list[str] = []
+    fence: str | None = None
+    for line in text.splitlines(keepends=True):
+        m = _FENCE.match(line)
+        if fence is not None:
+            if m and len(m.group(1)) >= len(fence) and not line.strip().lstrip(fence[0]):
+                fence = None
+            out.append(line)
+            continue
+        if m:
+            fence = m.group(1)
+            out.append(line)
+            continue
+        pos, parts = 0, []
+        for span in _CODE_SPAN.finditer(line):
+            parts += [_LINK.sub(sub, line[pos:span.start()]), span.group()]
+            pos = span.end()
+        parts.append(_LINK.sub(sub, line[pos:]))
+        out.append("".join(parts))
+    return "".join(out)
+
+
+def is_relative_link(target: str) -> bool:
+    """A link to a file beside the runbook (``../docs/x.md``), not a URL, an e-mail or an anchor."""
+    return not re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*:", target) and not target.startswith(("#", "/"))
+
+
+def repository_path(target: str) -> str:
+    """Where a runbook's relative link points, from the top of the opsctl repository:
+    ``../docs/architecture-spec.md`` → ``docs/architecture-spec.md``."""
+    return posixpath.normpath(posixpath.join(RUNBOOK_DIR, target.split("#", 1)[0]))
 
 
 @functools.lru_cache(maxsize=256)

@@ -129,10 +129,11 @@ def test_report_dir_writes_every_registered_format(runner, tmp_path, one_defect,
     result = audit(runner, "--snapshot", one_defect, *SELECT, "--config", "opsctl.yaml",
                    "--report-dir", str(out_dir))
     assert result.exit_code == 1, result.output
-    written = sorted(p.name for p in out_dir.iterdir())
+    written = sorted(p.name for p in out_dir.iterdir() if p.name != "runbooks")
     names = {fmt: (f"opsctl-report.{ext}" if fmt not in ("table", "shout") else f"opsctl-report.{fmt}.txt")
              for fmt, (_, _, ext) in report.RENDERERS.items()}
     assert written == sorted(names.values()), result.stderr
+    assert [p.name for p in (out_dir / "runbooks").iterdir()] == ["s3.bucket_versioning.md"]  # tests/unit/test_runbook_links.py
     for name in written:
         assert f"wrote {out_dir / name}" in result.stderr
     assert (out_dir / "opsctl-report.shout.txt").read_text() == "1 FINDINGS\n"
