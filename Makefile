@@ -7,7 +7,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat setup.cfg pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: demo test lint bench venv clean docs chromium
+.PHONY: demo test lint bench bench-org venv clean docs chromium
 
 $(STAMP):
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -36,6 +36,9 @@ lint: venv
 
 bench: venv
 	$(BIN)/python benchmarks/bench_audit.py
+
+bench-org: venv
+	$(BIN)/python benchmarks/bench_org.py
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache .ruff_cache

@@ -88,8 +88,10 @@ def merge_command(shards, output, report_dir, fail_on, strict, sarif_location, r
         say(f"warning: {w}")
     if report_dir:
         written, skipped = write_report_dir(result, report_dir, False, None, **render_opts)
-        for p in written:
-            say(f"wrote {p}")
+        from opsctl.audit_followup import written_lines
+
+        for line in written_lines(written, report_dir):
+            say(line)
         for fmt, reason in skipped.items():
             say(f"skipped the {fmt} report: {reason}")
     code = core.exit_code(result, fail_on, strict)
