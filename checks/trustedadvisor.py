@@ -265,8 +265,24 @@ def label(row: dict[str, Any]) -> str:
     return ident or name or str(row.get("resource_id") or "an unnamed resource")
 
 
+#: EC2 id prefixes → the resource part of their ARN, so a flagged `sg-…` is named by its own ARN.
+_EC2_ID_KINDS = {"i": "instance", "vol": "volume", "sg": "security-group", "snap": "snapshot",
+                 "eipalloc": "elastic-ip", "lt": "launch-template"}
+_EC2_ID = re.compile(r"^(?P<prefix>[a-z]+)-[0-9a-f]{8,17}$")
+
+
 def row_arn(ta: TaCheck, row: dict[str, Any]) -> str:
-    """The newer API's resource ARN; for the Support API, the check's ARN plus its resource hash."""
+    """The flagged resource itself where the row names it: its ARN (the newer API's awsResourceId,
+    or an ARN column), or for an EC2 id (`sg-…`, `vol-…`) in a region the EC2 ARN built from it;
+    else the Trusted Advisor resource ARN (newer API) or the check's ARN plus the resource's id,
+    name or, last, Trusted Advisor's hash (Support API)."""
+    ident = aws_resource_id(row)
+    if ident and ident.startswith("arn:"):
+        return ident
+    parts = ta.arn.split(":")
+    match = _EC2_ID.match(ident or "")
+    if match and match["prefix"] in _EC2_ID_KINDS and row.get("region") and len(parts) > 4 and parts[4]:
+        return f"arn:{parts[1]}:ec2:{row['region']}:{parts[4]}:{_EC2_ID_KINDS[match['prefix']]}/{ident}"
     if row.get("arn"):
         return row["arn"]
-    return f"{ta.arn}/{row.get('resource_id') or label(row)}"
+    return f"{ta.arn}/{ident or row.get('resource_id') or label(row)}"

@@ -8,7 +8,6 @@ import errno
 import functools
 import json
 import os
-import shutil
 import signal
 import sys
 import threading
@@ -454,9 +453,10 @@ def _save_snapshot(snapshot, path: str | None) -> str | None:
 
 def _emit(result, fmt: str, output: str | None, show_pass: bool, **render_opts: Any) -> None:
     from opsctl.report import render
+    from opsctl.report.terminal import terminal_width
 
     color = fmt == "table" and _color_stdout() and not output
-    width = max(100, min(200, shutil.get_terminal_size((160, 40)).columns)) if color else 160
+    width = terminal_width(None if output else sys.stdout)  # COLUMNS, else the terminal's, else 160
     write_or_echo(render(result, fmt, color=color, width=width, show_pass=show_pass, **render_opts), output, rescue=True)
 
 

@@ -13,7 +13,7 @@ from opsctl import __version__
 from opsctl.errors import MissingData
 from opsctl.findings import PILLARS, Finding, Severity, Status
 from opsctl.registry import CheckContext, CheckSpec, Outcome
-from opsctl.resources import RESOURCE_TYPES
+from opsctl.resources import RESOURCE_TYPES, type_of_arn
 from opsctl.scores import scores
 from opsctl.snapshot import CoverageGap, Snapshot
 
@@ -248,20 +248,31 @@ def _finding(spec: CheckSpec, outcome: Outcome, resource: dict[str, Any] | None,
     message = outcome.message.strip()
     if message and not message.endswith((".", "!", "?")):
         message += "."
+    resource_id = outcome.resource_id or (resource or {}).get("arn") or default_id
     return Finding(
         check_id=spec.id,
         title=spec.title,
         status=outcome.status,
         severity=outcome.severity or spec.severity,
         pillar=outcome.pillar or spec.pillar,
-        resource_id=outcome.resource_id or (resource or {}).get("arn") or default_id,
-        resource_type=spec.resource_type,
+        resource_id=resource_id,
+        resource_type=_resource_type(spec, outcome, resource, resource_id),
         region=outcome.region or (resource or {}).get("region") or default_region,
         message=message,
         evidence=dict(outcome.evidence),
         runbook=spec.runbook,
         monthly_savings_usd=outcome.monthly_savings_usd,
     )
+
+
+def _resource_type(spec: CheckSpec, outcome: Outcome, resource: dict[str, Any] | None, resource_id: str) -> str:
+    """The type of the resource the finding names: the check's own type, unless the outcome names
+    another resource (cloudwatch.alarm_coverage on an Auto Scaling group, a quota, a Trusted
+    Advisor recommendation) whose ARN says its type. The account itself keeps the check's type."""
+    if not outcome.resource_id or outcome.resource_id == (resource or {}).get("arn"):
+        return spec.resource_type
+    named = type_of_arn(resource_id)
+    return named if named and named != "iam.account" else spec.resource_type
 
 
 def _error(spec: CheckSpec, reason: str, resource_id: str, region: str) -> Finding:

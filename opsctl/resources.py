@@ -8,6 +8,7 @@ docs/snapshot.md.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 
@@ -60,3 +61,55 @@ _TYPES = [
 
 RESOURCE_TYPES: dict[str, ResourceType] = {t.name: t for t in _TYPES}
 GLOBAL = "global"
+
+#: (ARN service, the resource part's leading type word) → resource type, for :func:`type_of_arn`.
+#: An empty type word: the ARN's resource part is the name itself (S3 buckets, SNS topics).
+_ARN_TYPES: dict[tuple[str, str], str] = {
+    ("s3", ""): "s3.bucket",
+    ("cloudfront", "distribution"): "cloudfront.distribution",
+    ("wafv2", "global"): "wafv2.web_acl", ("wafv2", "regional"): "wafv2.web_acl",
+    ("elasticloadbalancing", "loadbalancer"): "elbv2.load_balancer",
+    ("elasticloadbalancing", "targetgroup"): "elbv2.target_group",
+    ("autoscaling", "autoScalingGroup"): "autoscaling.group",
+    ("ec2", "launch-template"): "ec2.launch_template", ("ec2", "instance"): "ec2.instance",
+    ("ec2", "security-group"): "ec2.security_group", ("ec2", "volume"): "ec2.volume",
+    ("ec2", "elastic-ip"): "ec2.address", ("ec2", "snapshot"): "ec2.snapshot",
+    ("lambda", "function"): "lambda.function",
+    ("rds", "db"): "rds.db_instance", ("rds", "cluster"): "rds.db_cluster", ("rds", "snapshot"): "rds.db_snapshot",
+    ("dynamodb", "table"): "dynamodb.table",
+    ("route53", "hostedzone"): "route53.hosted_zone", ("route53", "healthcheck"): "route53.health_check",
+    ("cloudwatch", "alarm"): "cloudwatch.alarm",
+    ("logs", "log-group"): "logs.log_group",
+    ("cloudtrail", "trail"): "cloudtrail.trail",
+    ("iam", "root"): "iam.account", ("iam", "user"): "iam.user",
+    ("kms", "key"): "kms.key",
+    ("acm", "certificate"): "acm.certificate",
+    ("sns", ""): "sns.topic",
+    ("budgets", "budget"): "budgets.budget",
+    ("trustedadvisor", "recommendation"): "trustedadvisor.recommendation",
+    ("trustedadvisor", "recommendation-resource"): "trustedadvisor.recommendation",
+    ("servicequotas", "*"): "servicequotas.quota",
+}
+
+
+def type_of_arn(arn: str) -> str | None:
+    """The declared resource type an ARN names (``arn:aws:autoscaling:…:autoScalingGroup:…`` →
+    ``autoscaling.group``), or None for an ARN of a type opsctl does not declare."""
+    parts = (arn or "").split(":", 5)
+    if len(parts) < 6 or parts[0] != "arn":
+        return None
+    service, resource = parts[2], parts[5]
+    if (service, "*") in _ARN_TYPES:
+        return _ARN_TYPES[(service, "*")]
+    word = re.split(r"[:/]", resource, maxsplit=1)[0]
+    return _ARN_TYPES.get((service, word)) or _ARN_TYPES.get((service, ""))
+
+
+def service_of_arn(arn: str) -> str | None:
+    """The AWS service a resource belongs to, by its ARN: the declared type's service, or for a
+    service quota the service it limits (``…:servicequotas:…:lambda/L-B99A9384`` → ``lambda``)."""
+    rtype = type_of_arn(arn)
+    if rtype == "servicequotas.quota":
+        code = arn.split(":", 5)[5].split("/", 1)[0]
+        return {"elasticloadbalancing": "elbv2"}.get(code, code) or None
+    return RESOURCE_TYPES[rtype].service if rtype else None

@@ -61,16 +61,14 @@ def render_command(result_file, fmt, output, sarif_location, runbook_base_url, s
 
     from opsctl.report import render
     from opsctl.report.load import load_result_file
+    from opsctl.report.terminal import terminal_width
 
     result = load_result_file(result_file)
     color = fmt == "table" and not output and "NO_COLOR" not in os.environ and is_terminal(sys.stdout)
-    options = {"color": color, "width": 160, "show_pass": show_pass, "runbook_base_url": runbook_base_url}
+    width = terminal_width(None if output else sys.stdout)  # COLUMNS, else the terminal's, else 160
+    options = {"color": color, "width": width, "show_pass": show_pass, "runbook_base_url": runbook_base_url}
     if sarif_location:
         options["sarif_location"] = sarif_location
-    if color:
-        import shutil
-
-        options["width"] = max(100, min(200, shutil.get_terminal_size((160, 40)).columns))
     write_or_echo(render(result, fmt, **options), output)
 
 

@@ -20,6 +20,8 @@ def resource_label(arn: str) -> str:
     if service == "elasticloadbalancing":
         parts = rest.split("/")
         return parts[2] if len(parts) > 2 else rest
+    if service == "cloudwatch" and rest.startswith("alarm:"):
+        return rest[len("alarm:"):]  # the alarm's own name, colons and all (ops:disk-full)
     if service == "rds" or service == "lambda":
         return rest.split(":", 1)[-1]
     if service == "cloudfront":

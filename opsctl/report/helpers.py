@@ -13,6 +13,7 @@ from typing import Any
 from urllib.parse import quote
 
 from opsctl.findings import PILLARS, Finding, Status
+from opsctl.resources import service_of_arn
 from opsctl.scores import score_text
 
 SEVERITY_ICON = {"critical": "🔴", "high": "🟠", "medium": "🟡", "low": "🔵", "info": "⚪"}
@@ -27,9 +28,19 @@ DEFAULT_RUNBOOK_BASE_URL = ""
 RUNBOOK_DIR = "runbooks"
 
 
+#: A check family's service, for findings about the account as a whole (its root ARN).
+_FAMILY_SERVICE = {"quotas": "servicequotas", "elb": "elbv2"}
+
+
 def service_of(f: Finding) -> str:
-    """The AWS service of the finding's resource: ``s3.bucket`` → ``s3``."""
-    return (f.resource_type or f.check_id).split(".", 1)[0]
+    """The AWS service of the resource the finding names: by its ARN (``…:autoscaling:…`` →
+    ``autoscaling``; a service quota → the service it limits, ``lambda``), else by its type
+    (``s3.bucket`` → ``s3``); a finding about the account itself (budgets, CloudTrail, Trusted
+    Advisor checks without a resource) names its check family's service, not ``iam``."""
+    if f.resource_type == "iam.account" and not f.check_id.startswith(("iam.", "arch.")):
+        family = f.check_id.split(".", 1)[0]
+        return _FAMILY_SERVICE.get(family, family)
+    return service_of_arn(f.resource_id) or (f.resource_type or f.check_id).split(".", 1)[0]
 
 
 def runbook_path_of(check_id: str) -> str:

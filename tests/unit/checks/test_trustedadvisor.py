@@ -138,7 +138,8 @@ def test_pillar_severity_and_savings_per_resource():
     assert (first.pillar, first.severity.value, first.monthly_savings_usd) == ("cost", "medium", 1061.32)
     assert (second.severity.value, second.monthly_savings_usd) == ("high", 12.0)
     assert "estimated savings $1,061.32/month" in first.message and "i-1 (i-1-name)" in first.message
-    assert first.resource_id == f"arn:aws:trustedadvisor::{ACCOUNT}:checks/cost_optimizing/Qch7DwouX1/hash-i-1"
+    # named by the resource's own id from the row's metadata, not Trusted Advisor's hash
+    assert first.resource_id == f"arn:aws:trustedadvisor::{ACCOUNT}:checks/cost_optimizing/Qch7DwouX1/i-1"
     assert first.region == "us-east-1" and first.evidence["source"] == "support"
     assert first.evidence["metadata"]["Instance Type"] == "m5.large" and first.evidence["aws_resource_id"] == "i-1"
 
@@ -238,3 +239,22 @@ def test_some_results_readable_keeps_an_error_per_unreadable_check():
     assert sorted(f.status.value for f in findings) == ["ERROR", "PASS"]
     error = next(f for f in findings if f.status.value == "ERROR")
     assert '"MFA on Root Account"' in error.message and error.resource_id.endswith(ROOT_MFA[0])
+
+
+def test_a_flagged_ec2_resource_is_named_by_its_own_arn():
+    snap = snapshot(data([ta(*LOW_EC2, "warning", [ec2_row("i-0123456789abcdef0", "$5")], savings=5.0)]))
+    finding = one(run(CHECK, snap))
+    assert finding.resource_id == f"arn:aws:ec2:us-east-1:{ACCOUNT}:instance/i-0123456789abcdef0"
+    assert finding.resource_type == "ec2.instance"  # the engine takes the type from the ARN the check names
+
+
+def test_a_row_naming_an_arn_keeps_it():
+    from checks.trustedadvisor import row_arn
+
+    class _Ta:
+        arn = f"arn:aws:trustedadvisor::{ACCOUNT}:checks/security/HCP4007jGY"
+
+    arn = f"arn:aws:s3:::assets-{ACCOUNT}"
+    assert row_arn(_Ta(), {"arn": "arn:aws:trustedadvisor::x:recommendation-resource/a/b", "resource_id": arn}) == arn
+    # nothing but Trusted Advisor's hash: the check's ARN and the hash, as before
+    assert row_arn(_Ta(), {"resource_id": "0f" * 32}) == f"{_Ta.arn}/{'0f' * 32}"

@@ -71,7 +71,7 @@ def test_findings_rows_carry_filter_attributes_and_pass_starts_hidden():
     assert len(rows) == 7
     assert all(r[0] == r[1] for r in rows)
     assert {r[1] for r in rows if r[5]} == {"PASS"}  # hidden before any script runs: default "all but PASS"
-    assert {r[4] for r in rows} == {"s3", "ec2", "rds", "iam"}
+    assert {r[4] for r in rows} == {"s3", "ec2", "rds", "trustedadvisor"}  # the account-level TA finding: its own service
     assert 'Showing <strong id="shown">5</strong> of <span id="total">7</span>' in out
     waived = next(line for line in out.splitlines() if 'data-status="WAIVED"' in line)
     assert 'class="WAIVED"' in waived

@@ -1,7 +1,8 @@
 """The terminal report at 80, 100, 120 and 160 columns (issue 13, item 1): golden files of the
 report without colour, no line wider than the width, check ids never split, the finding text
 keeping at least 35 % of the width, the 100-column report at most 1.5 times as long as the
-160-column one, the organisation's account table within 80 columns.
+160-column one, the organisation's account table within 80 columns, and the width the CLI
+renders at (COLUMNS, else the terminal's, else 160).
 
 The golden files are tests/unit/report/golden/terminal_<fixture>_<width>.txt (trailing spaces
 stripped). After an intended change to the layout, regenerate them and review the diff:
@@ -17,6 +18,7 @@ import re
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
 from opsctl.engine import NOT_REACHED, Result
 from opsctl.findings import PILLARS, Finding, Severity, Status
@@ -187,3 +189,29 @@ def test_terminal_width_columns_then_the_terminal_then_160(monkeypatch):
     assert terminal_width(None) == 200
     monkeypatch.setenv("COLUMNS", "wide")
     assert terminal_width(None) == 160
+
+
+def test_report_render_uses_columns(tmp_path, monkeypatch):
+    from opsctl.cli import cli
+    from opsctl.report import render
+
+    path = tmp_path / "result.json"
+    path.write_text(render(many_findings_result(), "json"), encoding="utf-8")
+    out = CliRunner().invoke(cli, ["report", "render", str(path)], env={"COLUMNS": "80"}).output
+    assert max(len(line) for line in out.splitlines()) == 80 and "Check  resource · region" in out
+    out = CliRunner().invoke(cli, ["report", "render", str(path)], env={"COLUMNS": None}).output
+    assert max(len(line) for line in out.splitlines()) == 160
+
+
+def test_audit_uses_columns(tmp_path):
+    from opsctl.cli import cli
+    from opsctl.snapshot import CoverageGap, save_snapshot
+    from tests.helpers import snapshot
+
+    path = tmp_path / "snap.json"
+    save_snapshot(snapshot({}, coverage=[CoverageGap("s3", "global", "ListBuckets", "AccessDenied", "denied",
+                                                     "s3.bucket", "")]), path)
+    for columns, width in (("80", 80), ("100", 100), (None, 160)):
+        res = CliRunner().invoke(cli, ["audit", "--snapshot", str(path)], env={"COLUMNS": columns})
+        assert res.exit_code == 0, res.output
+        assert max(len(line) for line in res.output.splitlines()) == width
