@@ -3,13 +3,22 @@
 text, the findings filter and sort work — set from the URL fragment, and from the controls — and
 the architecture diagram (inline SVG) and the per-tier table show. With mermaid.js at hand
 (``OPSCTL_TEST_MERMAID=/path/to/mermaid.min.js``, e.g. from ``npm install mermaid``), the Markdown
-report's diagram is parsed and drawn by the real Mermaid too."""
+report's diagram is parsed and drawn by the real Mermaid too.
+
+The layout (issue 13): the sandbox demo's result, an organisation result, one with hostile long
+account names and a 300-character ARN fit a 1280 px and a 1920 px window — no horizontal scroll,
+no text spilling out of its cell, the architecture picture inside its card — and a screenshot of
+each (the top of the page, the findings grid) is written under the test's temporary folder (its
+path is printed; ``pytest -s`` shows it)."""
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -19,6 +28,7 @@ from opsctl.findings import Severity, Status
 from opsctl.report.html import render_html
 from opsctl.report.markdown import render_markdown
 from tests.browser import Browser, find_chromium
+from tests.org_fixtures import PROD, org_result
 from tests.unit.report.fixtures import HOSTILE_LABEL, finding, sample_result, topology_result
 
 CHROMIUM = find_chromium()
@@ -175,6 +185,112 @@ def test_architecture_diagram_and_tier_table_are_visible(browser, arch_page):
     # findings carry their tier: the text filter finds them
     assert browser.eval("window.opsctlReport.setFilters({status: 'all', q: 'tier waf'})") == 1
     assert browser.errors == []
+
+
+# ----- the layout: fits a laptop (issue 13) -------------------------------------------------------
+# 300 characters and not one place a browser would break a line (no space, no hyphen)
+LONG_ARN = ("arn:aws:logs:us-east-1:123456789012:log-group:/aws/lambda/" + "shop_orders_export_" * 13)[:300]
+WIDTHS = (1280, 1920)
+
+
+def _long_arn_finding(**kw):
+    return finding("logs.retention_set", Status.FAIL, Severity.MEDIUM, pillar="operations", resource_id=LONG_ARN,
+                   resource_type="logs.log_group", message=f"Log group {LONG_ARN} keeps its events forever.", **kw)
+
+
+@pytest.fixture(scope="module")
+def layout_pages(tmp_path_factory) -> dict[str, tuple[str, Result]]:
+    """name -> (file URL, result): the sandbox demo (what `make demo` audits, run for real: the moto
+    sandbox, seeded) with a 300-character ARN added, an organisation, hostile account names, the
+    architecture fixture."""
+    folder = tmp_path_factory.mktemp("layout")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_ENDPOINT_URL")}
+    proc = subprocess.run([str(Path(sys.executable).parent / "opsctl"), "sandbox", "demo", "--format", "json",
+                           "-o", str(folder / "demo.json"), "--report-dir", "demo"],
+                          capture_output=True, text=True, env=env, cwd=folder, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    demo = Result.from_dict(json.loads((folder / "demo.json").read_text()))
+    assert len(demo.findings) > 100 and demo.topology, "the sandbox demo has hundreds of findings and a topology"
+    demo.findings.insert(0, _long_arn_finding())
+    hostile = org_result(5, hostile=True)
+    hostile.findings.insert(0, _long_arn_finding(account=PROD))
+    pages = {}
+    for name, result in (("demo", demo), ("org", org_result()), ("org-hostile", hostile), ("architecture", topology_result())):
+        path = folder / f"{name}.html"
+        path.write_text(render_html(result), encoding="utf-8")
+        pages[name] = (path.as_uri(), result)
+    return pages
+
+
+MEASURE = """(function () {
+  function right(sel) { var e = document.querySelector(sel); return e ? e.getBoundingClientRect().right : null; }
+  // a cell whose text does not wrap spills into its neighbour (a fixed-layout table does not widen)
+  var spilled = Array.from(document.querySelectorAll('#findings tbody tr:not([hidden]) td, #findings th, #accounts td, #accounts th'))
+    .filter(function (c) { return c.scrollWidth > c.clientWidth + 1; })
+    .map(function (c) { return c.closest('table').id + ' ' + c.cellIndex + ': ' + c.textContent.slice(0, 80); });
+  var d = document.querySelector('#architecture .diagram');
+  return {scrollWidth: document.documentElement.scrollWidth, innerWidth: window.innerWidth,
+          findings: right('#findings'), accounts: right('#accounts'), filters: right('#filters'), card: right('#architecture .diagram'),
+          diagramScrolls: d ? getComputedStyle(d).overflowX : null,
+          columns: Array.from(document.querySelectorAll('#findings thead th')).map(function (th) {
+            return th.getAttribute('data-key') + ' ' + Math.round(th.getBoundingClientRect().width); }).join(', '),
+          spilled: spilled};
+})()"""
+
+
+def _screenshot(browser, path: Path) -> None:
+    shot = browser.call("Page.captureScreenshot", {"format": "png"}, session=browser.session)
+    path.write_bytes(base64.b64decode(shot["data"]))
+    print(f"screenshot: {path}")
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+@pytest.mark.parametrize("name", ["demo", "org", "org-hostile", "architecture"])
+def test_report_fits_the_window_without_horizontal_scrolling(browser, layout_pages, name, width, tmp_path):
+    url, result = layout_pages[name]
+    browser.call("Emulation.setDeviceMetricsOverride", {"width": width, "height": 900, "deviceScaleFactor": 1,
+                                                        "mobile": False}, session=browser.session)
+    try:
+        browser.errors.clear()
+        browser.open(url + "#status=all")  # every row shown, PASS included
+        assert browser.eval("document.documentElement.getAttribute('data-ready')") == "1"
+        m = browser.eval(MEASURE)
+        print(f"{name} at {width} px: {m}")
+        _screenshot(browser, tmp_path / f"{name}-{width}-top.png")
+        browser.eval("document.getElementById('filters').previousElementSibling.scrollIntoView()")
+        _screenshot(browser, tmp_path / f"{name}-{width}-findings.png")
+        if m["card"] is not None:
+            browser.eval("document.getElementById('architecture').scrollIntoView()")
+            _screenshot(browser, tmp_path / f"{name}-{width}-architecture.png")
+
+        assert m["innerWidth"] == width
+        assert m["scrollWidth"] <= m["innerWidth"], f"the page scrolls sideways: {m}"
+        assert m["findings"] <= m["innerWidth"] and m["filters"] <= m["innerWidth"], m
+        if result.is_org:
+            assert m["accounts"] is not None and m["accounts"] <= m["innerWidth"], m
+        if m["card"] is not None:  # the picture keeps its size (legible) and scrolls inside its card
+            assert m["card"] <= m["innerWidth"] and m["diagramScrolls"] == "auto", m
+        assert m["spilled"] == [], f"text runs out of its cell: {m['spilled']}"
+        # the message column keeps a readable width beside the others
+        message = browser.eval("document.querySelector('#findings th[data-key=message]').getBoundingClientRect().width")
+        assert message >= (200 if width == 1280 else 500), m["columns"]
+
+        # a long ARN wraps: shown whole (copy gets it all), in the cell's title too (hover)
+        if any(f.resource_id == LONG_ARN for f in result.findings):
+            cell = browser.eval("(function () { var td = Array.from(document.querySelectorAll('#findings td[title]'))"
+                                ".find(function (c) { return c.title.length === 300; });"
+                                " return [td.title, td.querySelector('.arn').textContent]; })()")
+            assert cell == [LONG_ARN, LONG_ARN]
+        # filters still work at this size
+        failing = sum(1 for f in result.findings if f.status is Status.FAIL)
+        assert browser.eval("window.opsctlReport.setFilters({status: 'FAIL'})") == failing
+        if result.is_org:
+            prod = sum(1 for f in result.findings if f.status is Status.FAIL and f.account == PROD)
+            assert browser.eval(f"window.opsctlReport.setFilters({{status: 'FAIL', account: '{PROD}'}})") == prod
+        assert browser.eval("typeof window.__pwned") == "undefined"
+        assert browser.errors == []
+    finally:
+        browser.call("Emulation.clearDeviceMetricsOverride", {}, session=browser.session)
 
 
 MERMAID = os.environ.get("OPSCTL_TEST_MERMAID")
