@@ -558,16 +558,64 @@ def checks_list(fmt, selection) -> None:
         click.echo(json.dumps({"checks": [c.to_dict() for c in chosen]}, indent=2))
         return
     from rich.console import Console
-    from rich.table import Table
 
-    table = Table(title=f"{len(chosen)} checks", title_justify="left", expand=False)
-    for col in ("Id", "Pillar", "Severity", "Resource", "Parameters", "Title"):
-        table.add_column(col, overflow="fold")
+    from opsctl.report.terminal import terminal_width
+
+    width = terminal_width(sys.stdout)  # COLUMNS, else the terminal's, else 160
+    Console(no_color=not _color_stdout(), force_terminal=_color_stdout(), width=width,
+            highlight=False).print(_checks_table(chosen, width))
+
+
+def _checks_table(chosen, width: int):
+    """`checks list` as a table that fits ``width``: a column per field when the title keeps 35 %
+    of the width (from about 150 columns), else the resource type under the id and the pillar over
+    the severity, else (under about 95) two columns, the id and resource type, then the title over
+    pillar · severity · parameters. An id is never split (its column is as wide as the longest);
+    the title wraps; parameters show dim under the title."""
+    import math
+
+    from rich.table import Table
+    from rich.text import Text
+
+    ids = max((len(c.id) for c in chosen), default=2)
+    kinds = max((len(c.resource_type) for c in chosen), default=8)
+    rows = []
     for c in chosen:
-        params = ", ".join(f"{k}={v}" for k, v in c.params.items())
         pillar, severity = ("by category", "by status") if c.per_finding else (c.pillar, c.severity.value)
-        table.add_row(c.id, pillar, severity, c.resource_type, params, c.title)
-    Console(no_color=not _color_stdout(), force_terminal=_color_stdout(), width=160 if not is_terminal(sys.stdout) else None).print(table)
+        rows.append((c, pillar, severity, ", ".join(f"{k}={v}" for k, v in c.params.items())))
+    pillars = max((len(p) for _, p, _, _ in rows), default=6)
+    severities = max((len(s) for _, _, s, _ in rows), default=8)
+    floor = max(30, math.ceil(width * 0.35))
+    # the title's room in each layout: the width less the fixed columns and 3 per column of borders
+    # and padding, less 1 (pad_edge=False)
+    full = width - (ids + max(6, pillars) + max(8, severities) + max(8, kinds)) - (3 * 5 - 1)
+    medium = width - (max(ids, kinds) + max(pillars, severities)) - (3 * 3 - 1)
+    layout = "full" if full >= floor else "medium" if medium >= floor else "narrow"
+    table = Table(title=f"{len(chosen)} checks", title_justify="left", expand=True, pad_edge=False)
+    if layout == "full":
+        table.add_column("Id", no_wrap=True, min_width=ids)
+        for col in ("Pillar", "Severity", "Resource"):
+            table.add_column(col, no_wrap=True)
+    else:
+        table.add_column("Id\nResource", no_wrap=True, min_width=ids)
+    if layout == "medium":
+        table.add_column("Pillar\nSeverity", no_wrap=True)
+    table.add_column("Title\n" + ("Parameters" if layout != "narrow" else "pillar · severity · parameters"),
+                     ratio=1, overflow="fold")
+    for c, pillar, severity, params in rows:
+        title = Text(c.title)
+        if layout == "narrow":
+            title.append("\n" + " · ".join(x for x in (pillar, severity, params) if x), style="dim")
+        elif params:
+            title.append("\n" + params, style="dim")
+        if layout == "full":
+            cells = [Text(c.id), Text(pillar), Text(severity), Text(c.resource_type)]
+        else:
+            cells = [Text.assemble(c.id, ("\n" + c.resource_type, "dim"))]
+        if layout == "medium":
+            cells.append(Text(f"{pillar}\n{severity}"))
+        table.add_row(*cells, title)
+    return table
 
 
 @cli.command()

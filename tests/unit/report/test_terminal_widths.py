@@ -1,8 +1,8 @@
 """The terminal report at 80, 100, 120 and 160 columns (issue 13, item 1): golden files of the
 report without colour, no line wider than the width, check ids never split, the finding text
 keeping at least 35 % of the width, the 100-column report at most 1.5 times as long as the
-160-column one, the organisation's account table within 80 columns, and the width the CLI
-renders at (COLUMNS, else the terminal's, else 160).
+160-column one, the organisation's account table within 80 columns, the width the CLI renders at
+(COLUMNS, else the terminal's, else 160), and `checks list` never splitting an id.
 
 The golden files are tests/unit/report/golden/terminal_<fixture>_<width>.txt (trailing spaces
 stripped). After an intended change to the layout, regenerate them and review the diff:
@@ -215,3 +215,16 @@ def test_audit_uses_columns(tmp_path):
         res = CliRunner().invoke(cli, ["audit", "--snapshot", str(path)], env={"COLUMNS": columns})
         assert res.exit_code == 0, res.output
         assert max(len(line) for line in res.output.splitlines()) == width
+
+
+# ----- checks list --------------------------------------------------------------------------------
+@pytest.mark.parametrize("width", WIDTHS)
+def test_checks_list_never_splits_an_id(width):
+    from opsctl.cli import cli
+    from opsctl.registry import load_builtin_checks
+
+    out = CliRunner().invoke(cli, ["checks", "list"], env={"COLUMNS": str(width)}).output
+    assert max(len(line) for line in out.splitlines()) <= width
+    for check_id in load_builtin_checks():
+        assert re.search(r"│" + re.escape(check_id) + r" +│", out), check_id
+    assert LONG_ID in out
