@@ -7,7 +7,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat setup.cfg pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: demo test lint bench bench-org venv clean docs chromium
+.PHONY: demo test test-fast lint bench bench-org venv clean docs chromium
 
 $(STAMP):
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -22,6 +22,10 @@ demo: venv
 
 test: venv chromium
 	$(BIN)/python -m pytest
+
+# The edit loop: unit and CLI tests only (no moto server, no browser), well under a minute.
+test-fast: venv
+	$(BIN)/python -m pytest -q tests/unit tests/cli
 
 # The HTML report's browser test needs Debian's chromium; installed only when missing.
 chromium:
