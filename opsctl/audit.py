@@ -153,6 +153,33 @@ def exit_code(result: Result, fail_on: str, strict: bool, new_only: Collection[t
     return EXIT_OK
 
 
+def savings_breach(result: Result, limit: float | None, diff: dict[str, Any] | None = None) -> str | None:
+    """--fail-on-savings USD: the line saying why the run fails on money, or None when it does not.
+
+    With a baseline (``diff``, opsctl.diff.diff_results against it): the new waste (the monthly
+    figures of the FAILs new since) above ``limit``; without one: the total potential savings
+    (summary.savings) above it. WAIVED findings carry no figure that counts."""
+    if limit is None:
+        return None
+    if diff is not None:
+        waste = diff["savings"]["new_waste_monthly_usd"]
+        if waste <= limit:
+            return None
+        since = diff["old"].get("file") or "the baseline"
+        return (f"--fail-on-savings {limit:g}: new waste since {since} is ${waste:,.2f}/month, above "
+                f"${limit:,.2f} (exit 1)")
+    total = result.savings()["total_monthly_usd"]
+    if total <= limit:
+        return None
+    return f"--fail-on-savings {limit:g}: potential savings total ${total:,.2f}/month, above ${limit:,.2f} (exit 1)"
+
+
+def with_savings(code: int, breach: str | None) -> int:
+    """The exit code once --fail-on-savings is weighed: 1 when it failed the run (1 wins over 3,
+    as for FAIL findings), else ``code``."""
+    return EXIT_FINDINGS if breach else code
+
+
 def audit_org(opts: AwsOptions, org: Any, cfg: Config, checks: list[CheckSpec], selection: Selection | None = None,
               spec: Any = None, scope: str = "all", prices: Any = None,
               progress: Callable[[str, int, int], None] | None = None) -> Any:

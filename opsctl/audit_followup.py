@@ -40,10 +40,13 @@ class AuditFollowup:
     fail_on_new: bool = False
     today: date = field(default_factory=today_utc)
     diff: dict[str, Any] | None = None
+    #: --fail-on-savings USD (else config `fail_on_savings`): exit 1 on new waste above it (with a
+    #: baseline) or on potential savings above it (without); None: money never fails the run
+    fail_on_savings: float | None = None
 
     @classmethod
     def prepare(cls, cfg: Any, registry: dict[str, Any], waivers_path: str | None, baseline_path: str | None,
-                fail_on_new: bool, today: date | None = None) -> AuditFollowup:
+                fail_on_new: bool, today: date | None = None, fail_on_savings: float | None = None) -> AuditFollowup:
         from opsctl.diff import load_result
         from opsctl.waivers import check_known, load_waivers
 
@@ -53,7 +56,15 @@ class AuditFollowup:
         if waivers:
             check_known(waivers, registry)
         baseline = load_result(baseline_path, "--baseline") if baseline_path else None
-        return cls(waivers, baseline, fail_on_new, today or today_utc())
+        if fail_on_savings is None:
+            fail_on_savings = getattr(cfg, "fail_on_savings", None)
+        return cls(waivers, baseline, fail_on_new, today or today_utc(), fail_on_savings=fail_on_savings)
+
+    def savings_breach(self, result: Any) -> str | None:
+        """Why --fail-on-savings fails the run (one line), or None (opsctl.audit.savings_breach)."""
+        from opsctl.audit import savings_breach
+
+        return savings_breach(result, self.fail_on_savings, self.diff)
 
     def apply(self, result: Any) -> Any:
         """Waivers first (so the diff sees WAIVED), then the diff against the baseline."""

@@ -180,6 +180,24 @@ def savings_summary(findings: Iterable[Finding]) -> dict[str, Any]:
     ``overlap_monthly_usd`` and left out of the totals."""
     by_pillar: dict[str, float] = defaultdict(float)
     by_check: dict[str, float] = defaultdict(float)
+    counted, unpriced, overlap = counted_savings(findings)
+    for f in counted:
+        by_pillar[f.pillar] += f.monthly_savings_usd or 0.0
+        by_check[f.check_id] += f.monthly_savings_usd or 0.0
+    return {
+        "currency": "USD",
+        "total_monthly_usd": round(sum(by_check.values()), 2),
+        "by_pillar": {p: round(v, 2) for p, v in sorted(by_pillar.items())},
+        "by_check": {c: round(v, 2) for c, v in sorted(by_check.items(), key=lambda kv: (-kv[1], kv[0]))},
+        "unpriced_findings": unpriced,
+        "overlap_monthly_usd": round(overlap, 2),
+    }
+
+
+def counted_savings(findings: Iterable[Finding]) -> tuple[list[Finding], int, float]:
+    """The FAIL findings whose figures the savings totals add up (one per resource, its largest:
+    see savings_summary), how many cost FAILs could not be priced, and the figures left out as
+    overlap. Every breakdown of the savings (per check, per region, per tag) sums these."""
     unpriced = 0
     best: dict[tuple[str, ...], Finding] = {}
     overlap = 0.0
@@ -199,17 +217,7 @@ def savings_summary(findings: Iterable[Finding]) -> dict[str, Any]:
         if _outranks(f, kept):
             best[key], f = f, kept
         overlap += f.monthly_savings_usd or 0.0
-    for f in best.values():
-        by_pillar[f.pillar] += f.monthly_savings_usd or 0.0
-        by_check[f.check_id] += f.monthly_savings_usd or 0.0
-    return {
-        "currency": "USD",
-        "total_monthly_usd": round(sum(by_check.values()), 2),
-        "by_pillar": {p: round(v, 2) for p, v in sorted(by_pillar.items())},
-        "by_check": {c: round(v, 2) for c, v in sorted(by_check.items(), key=lambda kv: (-kv[1], kv[0]))},
-        "unpriced_findings": unpriced,
-        "overlap_monthly_usd": round(overlap, 2),
-    }
+    return list(best.values()), unpriced, overlap
 
 
 def _worst_account_first(a: dict[str, Any]) -> tuple:
@@ -265,6 +273,21 @@ def _finding(spec: CheckSpec, outcome: Outcome, resource: dict[str, Any] | None,
     )
 
 
+def _resource_tags(outcome: Outcome, resource: dict[str, Any] | None, snapshot: Snapshot) -> dict[str, str] | None:
+    """The tags of the resource a finding names, for a priced finding (``evidence.tags``, which
+    ``--group-savings-by tag:KEY`` reads): the evaluated resource's own, or, when the outcome names
+    another resource (a Trusted Advisor row names the flagged instance), that resource's from the
+    snapshot. None when it has no tags, they could not be read, or the resource is not in the snapshot."""
+    named = outcome.resource_id
+    if named and named != (resource or {}).get("arn"):
+        resource = next((hit for rtype in snapshot.resources
+                         if (hit := snapshot.index(rtype, "arn").get(named)) is not None), None)
+    tags = (resource or {}).get("tags")
+    if not isinstance(tags, dict) or not tags:
+        return None
+    return {str(k): str(v) for k, v in tags.items()}
+
+
 def _resource_type(spec: CheckSpec, outcome: Outcome, resource: dict[str, Any] | None, resource_id: str) -> str:
     """The type of the resource the finding names: the check's own type, unless the outcome names
     another resource (cloudwatch.alarm_coverage on an Auto Scaling group, a quota, a Trusted
@@ -310,7 +333,13 @@ def run_check(spec: CheckSpec, snapshot: Snapshot, params: dict[str, Any] | None
         region = resource.get("region", "")
         try:
             outcomes = _as_outcomes(spec.fn(resource, ctx))
-            findings.extend(_finding(spec, o, resource, arn, region) for o in outcomes)
+            for o in outcomes:
+                f = _finding(spec, o, resource, arn, region)
+                if f.monthly_savings_usd is not None and "tags" not in f.evidence:
+                    tags = _resource_tags(o, resource, snapshot)
+                    if tags:
+                        f.evidence["tags"] = tags  # the finding's own copy of the evidence (_finding)
+                findings.append(f)
         except MissingData as missing:
             findings.append(_error(spec, f"Could not evaluate: {missing.reason}", arn, region))
         except Exception as exc:  # noqa: BLE001 - a broken check must not stop the audit; it is reported as ERROR

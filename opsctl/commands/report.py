@@ -30,6 +30,13 @@ def report() -> None:
     """
 
 
+def _groups(ctx, param, values):
+    """--group-savings-by: the parsed groups (opsctl.report.savings), or a BadParameter."""
+    from opsctl.report.savings import click_groups
+
+    return click_groups(ctx, param, values)
+
+
 @report.command("render")
 @click.argument("result_file", metavar="RESULT.json", type=click.Path(dir_okay=False))
 @click.option("--format", "fmt", type=click.Choice(formats()), default="table", show_default=True, help=FORMAT_HELP)
@@ -42,7 +49,11 @@ def report() -> None:
               help="Prefix of runbook links (markdown, html, csv, junit, sarif helpUri), e.g. "
                    "https://github.com/ORG/opsctl/blob/v0.1.0/ ; default: the relative path runbooks/<check>.md.")
 @click.option("--show-pass", is_flag=True, help="table: list passing findings too.")
-def render_command(result_file, fmt, output, sarif_location, runbook_base_url, show_pass) -> None:
+@click.option("--group-savings-by", "group_savings_by", multiple=True, metavar="region|tag:KEY",
+              callback=_groups,
+              help="table, markdown, html: break the savings down by region or by a resource tag's value "
+                   "(tag:owner); repeatable.")
+def render_command(result_file, fmt, output, sarif_location, runbook_base_url, show_pass, group_savings_by) -> None:
     """Re-render a saved JSON result in another format, without auditing again.
 
     The file must be a result written by `opsctl audit --format json` (schema_version 1 or 2: one account or an organisation);
@@ -57,6 +68,7 @@ def render_command(result_file, fmt, output, sarif_location, runbook_base_url, s
       opsctl report render result.json --format sarif --sarif-location opsctl.yaml -o opsctl.sarif
       opsctl report render result.json --format junit -o opsctl-junit.xml
       opsctl report render result.json --format csv -o findings.csv
+      opsctl report render result.json --group-savings-by region --group-savings-by tag:owner
     """
 
     from opsctl.report import render
@@ -69,6 +81,8 @@ def render_command(result_file, fmt, output, sarif_location, runbook_base_url, s
     options = {"color": color, "width": width, "show_pass": show_pass, "runbook_base_url": runbook_base_url}
     if sarif_location:
         options["sarif_location"] = sarif_location
+    if group_savings_by:
+        options["group_savings_by"] = group_savings_by
     write_or_echo(render(result, fmt, **options), output)
 
 

@@ -1,4 +1,8 @@
-"""Rendering of `opsctl report diff` (opsctl.diff): table (terminal), Markdown, JSON. Pure: dict in, text out."""
+"""Rendering of `opsctl report diff` (opsctl.diff): table (terminal), Markdown, JSON. Pure: dict in, text out.
+
+Each format shows the money when either result has any (``diff["savings"]``): the potential
+savings per month before, now and the change, in total and for each check whose figure changed,
+and the new waste (the figures of the new FAILs) and the resolved money (those of the FAILs fixed)."""
 
 from __future__ import annotations
 
@@ -47,6 +51,30 @@ def _change(e: dict[str, Any]) -> str:
     return f"{e['before'] or 'absent'} → {e['after'] or 'absent'}"
 
 
+def has_money(diff: dict[str, Any]) -> bool:
+    """Whether the diff has any savings figure to show (either total, new waste or resolved)."""
+    m = diff.get("savings")
+    if not isinstance(m, dict):
+        return False
+    return bool(m["total"]["old"] or m["total"]["new"] or m["new_waste_monthly_usd"] or m["resolved_monthly_usd"])
+
+
+def _usd(x: float | None) -> str:
+    return "-" if x is None else f"${x:,.2f}"
+
+
+def _usd_delta(x: float | None) -> str:
+    if x is None:
+        return "-"
+    return "$0.00" if not x else f"{'+' if x > 0 else '-'}${abs(x):,.2f}"
+
+
+def money_line(diff: dict[str, Any]) -> str:
+    """`new waste $12.00/month, resolved $40.00/month`: the money of the new and resolved FAILs."""
+    m = diff["savings"]
+    return f"new waste {_usd(m['new_waste_monthly_usd'])}/month, resolved {_usd(m['resolved_monthly_usd'])}/month"
+
+
 def _markdown(diff: dict[str, Any], show_unchanged: bool) -> str:
     out = [f"## opsctl: changes since the previous audit\n\n"
            f"`{_when(diff['old'])}` → `{_when(diff['new'])}`: **{headline(diff)}**.\n"]
@@ -60,6 +88,16 @@ def _markdown(diff: dict[str, Any], show_unchanged: bool) -> str:
         out.append("\n| tier | before | now | change |\n|---|---:|---:|---:|\n")
         for name, s in diff["tier_scores"].items():
             out.append(f"| {_md(name)} | {_num(s['old'])} | {_num(s['new'])} | {_delta(s['delta'])} |\n")
+    if has_money(diff):
+        m = diff["savings"]
+        out.append("\n### Potential savings (USD / month)\n\n| savings / month | before | now | change |\n"
+                   "|---|---:|---:|---:|\n")
+        t = m["total"]
+        out.append(f"| **total** | **{_usd(t['old'])}** | **{_usd(t['new'])}** | **{_usd_delta(t['delta'])}** |\n")
+        for cid, c in m["by_check"].items():
+            out.append(f"| `{_md(cid)}` | {_usd(c['old'])} | {_usd(c['new'])} | {_usd_delta(c['delta'])} |\n")
+        out.append(f"\n**New waste:** {_usd(m['new_waste_monthly_usd'])} / month (the new FAILs' figures) · "
+                   f"**resolved:** {_usd(m['resolved_monthly_usd'])} / month (the fixed FAILs' figures).\n")
     for cat in ("new", "resolved", "unknown", "waived", "unchanged"):
         entries = diff["findings"][cat]
         if not entries or (cat == "unchanged" and not show_unchanged):
@@ -119,6 +157,20 @@ def _table(diff: dict[str, Any], color: bool, width: int, show_unchanged: bool) 
             table.add_row(name, _num(s["old"]), _num(s["new"]), Text(_delta(d), style=style))
         console.print()
         console.print(table)
+    if has_money(diff):
+        m = diff["savings"]
+        table = Table(title="Potential savings (USD / month)", title_justify="left", title_style="bold")
+        table.add_column("Savings", no_wrap=True)
+        for col in ("Before", "Now", "Change"):
+            table.add_column(col, justify="right", no_wrap=True)
+        for name, c in [("total", m["total"]), *m["by_check"].items()]:
+            d = c["delta"]
+            style = "red" if d and d > 0 else "green" if d and d < 0 else ""  # more waste is worse
+            table.add_row(Text(name, style="bold" if name == "total" else ""), _usd(c["old"]), _usd(c["new"]),
+                          Text(_usd_delta(d), style=style))
+        console.print()
+        console.print(table)
+        console.print(Text(money_line(diff).capitalize() + ".", style="bold"))
     for cat in ("new", "resolved", "unknown", "waived", "unchanged"):
         entries = diff["findings"][cat]
         if not entries or (cat == "unchanged" and not show_unchanged):

@@ -220,3 +220,13 @@ def _months_between(earlier: str, later: str) -> int | None:
         return None
     months = (b.year - a.year) * 12 + (b.month - a.month) - (1 if b.day < a.day else 0)
     return months if months >= 0 else None
+
+
+def nothing_evaluated(result: Any) -> str | None:
+    """What a report says when no check produced a finding at all (``--select`` matched checks
+    whose resources the account does not have): not that every check passed. None otherwise."""
+    if result.findings:
+        return None
+    n = len(result.checks_run)
+    checks = f"the {n} selected checks" if n != 1 else "the selected check"
+    return f"Nothing was evaluated: {checks} found no resources to check."

@@ -117,8 +117,12 @@ def _rows(result: Result, base_url: str | None, accounts: dict[str, Any] | None 
     return rows
 
 
-def render_html(result: Result, *, runbook_base_url: str | None = None, title: str | None = None) -> str:
-    """The whole HTML document as a string."""
+def render_html(result: Result, *, runbook_base_url: str | None = None, title: str | None = None,
+                group_savings_by: tuple = ()) -> str:
+    """The whole HTML document as a string; ``group_savings_by`` (``region``, ``tag:KEY``) adds a
+    savings breakdown table per group in the savings section (every row: the page has room)."""
+    from opsctl.report.savings import breakdowns
+
     summary = result.summary()
     org_rows = account_rows(result)
     rows = _rows(result, runbook_base_url, account_index(org_rows) if result.is_org else None)
@@ -145,6 +149,8 @@ def render_html(result: Result, *, runbook_base_url: str | None = None, title: s
         "waivers": list(getattr(result, "waivers", []) or []),
         "coverage": result.coverage,
         "savings_checks": list(summary["savings"]["by_check"].items()),
+        "savings_groups": [{"title": g.title, "column": g.column, "spec": g.spec, "rows": rows}
+                           for g, rows in breakdowns(result, group_savings_by, limit=None)],
         "prices_note": prices_note(result.metadata),
         "tier_rows": tier_rows(result, summary),
         "spec_name": spec_name(result),

@@ -2,8 +2,8 @@
 
 Headline counts and score, a table per pillar (score, counts, savings) and, when the result has a
 topology, one per tier of the architecture spec (score, counts, alarm coverage) and the deployed
-architecture as a Mermaid diagram (GitHub draws ```mermaid blocks); then the savings by check, the
-top FAIL findings worst first with a link to each runbook, then the WAIVED findings apart (they
+architecture as a Mermaid diagram (GitHub draws ```mermaid blocks); then the savings by check (and
+by region or tag, ``group_savings_by``), the top FAIL findings worst first with a link to each runbook, then the WAIVED findings apart (they
 are accepted risks, not failures), the waivers that expired or went stale, and what could not be
 evaluated (ERROR findings, coverage gaps) or was SKIPPED.
 
@@ -34,6 +34,7 @@ from opsctl.findings import Finding, Status
 from opsctl.report.common import resource_label
 from opsctl.report.helpers import (
     SEVERITY_ICON,
+    nothing_evaluated,
     pillar_rows,
     prices_note,
     runbook_url,
@@ -127,10 +128,12 @@ def _finding_row(f: Finding, base_url: str | None, accounts: dict[str, AccountRo
 
 
 def render_markdown(result: Result, *, runbook_base_url: str | None = None, max_findings: int | None = 100,
-                    max_bytes: int = MAX_BYTES, max_diagram_chars: int = MERMAID_MAX_TEXT) -> str:
+                    max_bytes: int = MAX_BYTES, max_diagram_chars: int = MERMAID_MAX_TEXT,
+                    group_savings_by: tuple = ()) -> str:
     """The Markdown report. ``max_findings`` caps the FAIL rows (None: as many as fit in ``max_bytes``);
     runbook links are ``runbook_base_url`` + ``runbooks/<check>.md`` (default: the repo-relative path).
-    ``max_diagram_chars``: a larger Mermaid diagram is left out, saying so (0: never include it)."""
+    ``max_diagram_chars``: a larger Mermaid diagram is left out, saying so (0: never include it).
+    ``group_savings_by`` (``region``, ``tag:KEY``): a savings breakdown after the savings by check for each."""
     summary = result.summary()
     by_status = summary["by_status"]
     scores = summary["scores"]
@@ -202,6 +205,7 @@ def render_markdown(result: Result, *, runbook_base_url: str | None = None, max_
             block += [note.replace("--prices FILE", "`--prices FILE`"), ""]
         if not budget.add_block(block):
             left_out.append("the savings table")
+    _savings_breakdowns(budget, result, group_savings_by, left_out)
 
     # --- top FAIL findings -----------------------------------------------------------------
     fails = [f for f in result.findings if f.status is Status.FAIL]
@@ -224,6 +228,9 @@ def render_markdown(result: Result, *, runbook_base_url: str | None = None, max_
             budget.add(force=True)
             if shown < cap:
                 left_out.append(f"{min(cap, len(fails)) - shown} FAIL findings")
+    elif nothing_evaluated(result):
+        budget.add(f"⚠️ {nothing_evaluated(result)}", force=True)
+        budget.add(force=True)
     else:
         budget.add("No FAIL findings. ✅", force=True)
         budget.add(force=True)
@@ -330,6 +337,21 @@ def _accounts_table(budget: _Budget, result: Result, rows: list[AccountRow], sum
         lines += [mdi(skipped_text(result), 4000), ""]
     for line in lines:
         budget.add(line, force=True)
+
+
+def _savings_breakdowns(budget: _Budget, result: Result, groups: tuple, left_out: list[str]) -> None:
+    """The savings by region or tag value (opsctl.report.savings), one table per group; a table
+    that does not fit the budget is left out and named in the closing note."""
+    from opsctl.report.savings import breakdowns
+
+    for group, rows in breakdowns(result, groups):
+        block = [f"#### Savings by {md(group.title, 120)}", "", f"| {md(group.column, 120)} | Resources | USD / month |",
+                 "|---|---:|---:|"]
+        block += [f"| {'_' + md(r.label) + '_' if r.rest else md(r.label, 200)} | {r.resources} | {usd(r.usd)} |"
+                  for r in rows]
+        block.append("")
+        if not budget.add_block(block):
+            left_out.append(f"the savings by {md(group.title, 120)}")
 
 
 def _tier_table(budget: _Budget, result: Result, summary: dict[str, Any], left_out: list[str]) -> None:

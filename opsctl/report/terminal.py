@@ -24,7 +24,7 @@ from opsctl.engine import Result
 from opsctl.escape import inert
 from opsctl.findings import PILLARS, Finding, Status
 from opsctl.report.common import resource_label
-from opsctl.report.helpers import prices_note
+from opsctl.report.helpers import nothing_evaluated, prices_note
 from opsctl.report.org import (
     AccountRow,
     account_index,
@@ -322,6 +322,23 @@ def _savings_table(result: Result) -> tuple[Table, list[str]] | None:
     return table, notes
 
 
+def _savings_breakdowns(result: Result, groups: tuple) -> list[Table]:
+    """One small table per --group-savings-by group (opsctl.report.savings): USD per month and
+    priced resources per region or tag value, largest first."""
+    from opsctl.report.savings import breakdowns
+
+    tables = []
+    for group, rows in breakdowns(result, groups):
+        table = Table(title=Text(f"Savings by {inert(group.title)}"), title_justify="left", title_style="bold green")
+        table.add_column(Text(inert(group.column)), overflow="fold", max_width=48)
+        table.add_column("Resources", justify="right", no_wrap=True)
+        table.add_column("USD / month", justify="right", no_wrap=True)
+        for r in rows:
+            table.add_row(Text(inert(r.label), style="dim" if r.rest else ""), str(r.resources), f"{r.usd:,.2f}")
+        tables.append(table)
+    return tables
+
+
 def _coverage_table(result: Result) -> Table | None:
     if not result.coverage:
         return None
@@ -342,8 +359,10 @@ def _coverage_table(result: Result) -> Table | None:
     return table
 
 
-def render_terminal(result: Result, *, color: bool = True, width: int = 160, show_pass: bool = False) -> str:
-    """The human report as a string (ANSI-coloured when `color`)."""
+def render_terminal(result: Result, *, color: bool = True, width: int = 160, show_pass: bool = False,
+                    group_savings_by: tuple = ()) -> str:
+    """The human report as a string (ANSI-coloured when `color`); ``group_savings_by`` (``region``,
+    ``tag:KEY``: opsctl.report.savings) adds a savings breakdown after the savings table for each."""
     buf = io.StringIO()
     console = Console(file=buf, width=width, force_terminal=color, no_color=not color, color_system="standard" if color else None,
                       highlight=False, soft_wrap=False)
@@ -376,7 +395,8 @@ def render_terminal(result: Result, *, color: bool = True, width: int = 160, sho
         console.print(Text(f"{len(folded)} ERROR findings of {whose} not reached are not listed below: nothing "
                            "was audited there.", style="yellow"))
     if not shown:
-        console.print(Text("No findings to show (every evaluated check passed).", style="green"))
+        console.print(Text(nothing_evaluated(result), style="yellow") if nothing_evaluated(result)
+                      else Text("No findings to show (every evaluated check passed).", style="green"))
     for pillar in PILLARS:
         if pillar in by_pillar:
             console.print()
@@ -394,6 +414,9 @@ def render_terminal(result: Result, *, color: bool = True, width: int = 160, sho
         console.print(table)
         for line in notes:
             console.print(Text(line, style="dim"))
+    for breakdown in _savings_breakdowns(result, group_savings_by):
+        console.print()
+        console.print(breakdown)
     coverage = _coverage_table(result)
     if coverage is not None:
         console.print()
