@@ -11,6 +11,16 @@ import sys
 
 import click
 
+from opsctl.cli import aws_options, config_option
+from opsctl.commands.options import (
+    ROLE_HELP,
+    detailed_exitcode_option,
+    format_option,
+    option_help,
+    snapshot_option,
+    yes_option,
+)
+
 OWNERSHIP_HELP = """\b
 Ownership: opsctl creates alarms named <prefix><type>-<resource>-<metric> (prefix "opsctl-",
 config alarms.prefix) carrying the line "[managed by opsctl]" in their description and the
@@ -35,116 +45,122 @@ def _topic_option(fn):
                              "each alarm uses its region's. Default: config alarms.topic_arn.")(fn)
 
 
-def _format_option(fn):
-    return click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True,
-                        help="table for people, json for tools.")(fn)
+#: How the shared account flags read here: alarms are planned (and created) in the regions read.
+_REGION_HELP = dict(
+    regions="Region to read resources and alarms from, and to create the alarms in; repeat for several. "
+            "Default: config `regions`, else your default region.",
+    all_regions="Every region enabled in the account.",
+    **ROLE_HELP,
+)
 
 
-def _build() -> click.Group:
-    from opsctl.cli import _progress, aws_options, config_option
+@click.group("alarms")
+def alarms() -> None:
+    """Create the CloudWatch alarms the audit finds missing.
 
-    @click.group("alarms")
-    def alarms() -> None:
-        """Create the CloudWatch alarms that cloudwatch.alarm_coverage finds missing.
+    The alarms are those cloudwatch.alarm_coverage finds missing: `plan` shows what `apply`
+    would do; `apply` does it. Thresholds come from checks/data/alarm_defaults.yaml,
+    overridable per metric in the config's `alarms.thresholds`.
+    """
 
-        `plan` shows what `apply` would do; `apply` does it. Thresholds come from
-        checks/data/alarm_defaults.yaml, overridable per metric in the config's `alarms.thresholds`.
-        """
 
-    @alarms.command("plan", epilog=OWNERSHIP_HELP + "\n\n" + PLAN_EXIT_HELP)
-    @aws_options
-    @config_option
-    @_topic_option
-    @click.option("--snapshot", "snapshot_path", type=click.Path(dir_okay=False), metavar="FILE",
-                  help="Plan from a saved snapshot instead of calling AWS (compares fewer alarm settings).")
-    @_format_option
-    @click.option("--hide-unchanged", is_flag=True, help="Leave out the alarms already as planned.")
-    @click.option("--detailed-exitcode", is_flag=True, help="Exit 1 when alarms would be created or updated.")
-    def plan_command(aws_opts, config_path, topic_arns, snapshot_path, fmt, hide_unchanged, detailed_exitcode) -> None:
-        """Show the alarms `apply` would create or update, per resource and metric (read-only).
+@alarms.command("plan", epilog=OWNERSHIP_HELP + "\n\n" + PLAN_EXIT_HELP)
+@option_help(**_REGION_HELP)
+@aws_options
+@config_option
+@_topic_option
+@snapshot_option("Plan from a saved snapshot instead of calling AWS (compares fewer alarm settings).")
+@format_option()
+@click.option("--hide-unchanged", is_flag=True, help="Leave out the alarms already as planned.")
+@detailed_exitcode_option("Exit 1 when alarms would be created or updated.")
+def plan_command(aws_opts, config_path, topic_arns, snapshot_path, fmt, hide_unchanged, detailed_exitcode) -> None:
+    """Show the alarms `apply` would create or update, per resource and metric (read-only).
 
-        Each alarm is one of: create, update (the changed settings follow), unchanged,
-        conflict (an alarm opsctl does not own has the name), skip (coverage cannot be judged,
-        or no settings for the metric) or orphan (an opsctl alarm no resource needs; never deleted).
+    Each alarm is one of: create, update (the changed settings follow), unchanged,
+    conflict (an alarm opsctl does not own has the name), skip (coverage cannot be judged,
+    or no settings for the metric) or orphan (an opsctl alarm no resource needs; never deleted).
 
-        \b
-        Examples:
-          opsctl alarms plan --region us-east-1
-          opsctl alarms plan --region eu-west-1 --region us-east-1 --topic-arn arn:aws:sns:eu-west-1:123456789012:ops
-          opsctl alarms plan --snapshot snap.json --format json
-        """
-        from opsctl.alarms import workflow
-        from opsctl.alarms.plan import render_text
-        from opsctl.config import load_config
-        from opsctl.errors import UsageError
-        from opsctl.registry import load_builtin_checks
-        from opsctl.snapshot import load_snapshot
+    \b
+    Examples:
+      opsctl alarms plan --region us-east-1
+      opsctl alarms plan --region eu-west-1 --region us-east-1 --topic-arn arn:aws:sns:eu-west-1:123456789012:ops
+      opsctl alarms plan --snapshot snap.json --format json
+    """
+    from opsctl.alarms import workflow
+    from opsctl.alarms.plan import render_text
+    from opsctl.cli import _progress
+    from opsctl.config import load_config
+    from opsctl.errors import UsageError
+    from opsctl.registry import load_builtin_checks
+    from opsctl.snapshot import load_snapshot
 
-        cfg = load_config(config_path, load_builtin_checks())
-        if snapshot_path:
-            if aws_opts.regions or aws_opts.all_regions or aws_opts.role_arn:
-                raise UsageError("--snapshot plans from a saved snapshot; drop --region/--all-regions/--role-arn")
-            plan = workflow.plan_offline(load_snapshot(snapshot_path), cfg, topic_arns)
-        else:
-            workflow.resolve_settings(cfg, topic_arns)  # a bad --topic-arn fails before collecting
-            with _progress() as progress:
-                plan = workflow.plan_live(aws_opts, cfg, topic_arns, progress).plan
-        _print(plan, fmt, hide_unchanged, render_text)
-        if detailed_exitcode and plan.writes:
-            sys.exit(1)
-
-    @alarms.command("apply", epilog=OWNERSHIP_HELP + "\n\n" + APPLY_EXIT_HELP)
-    @aws_options
-    @config_option
-    @_topic_option
-    @click.option("--yes", "-y", "assume_yes", is_flag=True, help="Apply without asking (needed when not on a terminal).")
-    @_format_option
-    def apply_command(aws_opts, config_path, topic_arns, assume_yes, fmt) -> None:
-        """Create and update the planned alarms (PutMetricAlarm), after showing the plan.
-
-        Reads the account afresh (never a saved snapshot), shows the plan, asks, then writes.
-        Applying twice in a row writes nothing the second time. Afterwards a new audit finds
-        cloudwatch.alarm_coverage passing for every resource whose alarms were created —
-        conflicts and skipped resources excepted.
-
-        \b
-        Needs, besides the audit's read-only permissions: cloudwatch:PutMetricAlarm and
-        cloudwatch:TagResource (new alarms carry the opsctl:managed tag), plus
-        cloudwatch:DescribeAlarms and cloudwatch:ListTagsForResource, which the audit has.
-
-        \b
-        Examples:
-          opsctl alarms apply --region us-east-1 --topic-arn arn:aws:sns:us-east-1:123456789012:ops-alerts
-          opsctl alarms apply --region us-east-1 --yes          # in CI, after reviewing `alarms plan`
-        """
-        from opsctl.alarms import workflow
-        from opsctl.alarms.plan import render_text
-        from opsctl.config import load_config
-        from opsctl.errors import OpsctlError, UsageError
-        from opsctl.registry import load_builtin_checks
-
-        cfg = load_config(config_path, load_builtin_checks())
-        workflow.resolve_settings(cfg, topic_arns)
-        if not assume_yes and not _interactive():
-            raise UsageError("alarms apply writes to your account and asks first; not on a terminal, "
-                             "so pass --yes to apply without asking")
+    cfg = load_config(config_path, load_builtin_checks())
+    if snapshot_path:
+        if aws_opts.regions or aws_opts.all_regions or aws_opts.role_arn:
+            raise UsageError("--snapshot plans from a saved snapshot; drop --region/--all-regions/--role-arn")
+        plan = workflow.plan_offline(load_snapshot(snapshot_path), cfg, topic_arns)
+    else:
+        workflow.resolve_settings(cfg, topic_arns)  # a bad --topic-arn fails before collecting
         with _progress() as progress:
-            live = workflow.plan_live(aws_opts, cfg, topic_arns, progress)
-        plan = live.plan
-        if fmt == "table":
-            click.echo(render_text(plan, show_unchanged=False), nl=False, err=False)
-        if not plan.writes:
-            _finish(fmt, plan, None)
-            return
-        if not assume_yes and not click.confirm(f"Write {len(plan.writes)} alarm(s)?", default=False, err=True):
-            raise UsageError("apply declined; nothing was written")
-        report = workflow.apply(live, _echo_write if fmt == "table" else None)
-        _finish(fmt, plan, report)
-        if report.failed:
-            raise OpsctlError(f"{len(report.failed)} of {len(plan.writes)} alarm write(s) failed; the first: "
-                              f"{report.failed[0][0].name}: {report.failed[0][1]}")
+            plan = workflow.plan_live(aws_opts, cfg, topic_arns, progress).plan
+    _print(plan, fmt, hide_unchanged, render_text)
+    if detailed_exitcode and plan.writes:
+        sys.exit(1)
 
-    return alarms
+
+@alarms.command("apply", epilog=OWNERSHIP_HELP + "\n\n" + APPLY_EXIT_HELP)
+@option_help(**_REGION_HELP)
+@aws_options
+@config_option
+@_topic_option
+@yes_option("Apply")
+@format_option()
+def apply_command(aws_opts, config_path, topic_arns, assume_yes, fmt) -> None:
+    """Create and update the planned alarms (PutMetricAlarm), after showing the plan.
+
+    Reads the account afresh (never a saved snapshot), shows the plan, asks, then writes.
+    Applying twice in a row writes nothing the second time. Afterwards a new audit finds
+    cloudwatch.alarm_coverage passing for every resource whose alarms were created —
+    conflicts and skipped resources excepted.
+
+    \b
+    Needs, besides the audit's read-only permissions: cloudwatch:PutMetricAlarm and
+    cloudwatch:TagResource (new alarms carry the opsctl:managed tag), plus
+    cloudwatch:DescribeAlarms and cloudwatch:ListTagsForResource, which the audit has.
+
+    \b
+    Examples:
+      opsctl alarms apply --region us-east-1 --topic-arn arn:aws:sns:us-east-1:123456789012:ops-alerts
+      opsctl alarms apply --region us-east-1 --yes          # in CI, after reviewing `alarms plan`
+    """
+    from opsctl.alarms import workflow
+    from opsctl.alarms.plan import render_text
+    from opsctl.cli import _progress
+    from opsctl.config import load_config
+    from opsctl.errors import OpsctlError, UsageError
+    from opsctl.registry import load_builtin_checks
+
+    cfg = load_config(config_path, load_builtin_checks())
+    workflow.resolve_settings(cfg, topic_arns)
+    if not assume_yes and not _interactive():
+        raise UsageError("alarms apply writes to your account and asks first; not on a terminal, "
+                         "so pass --yes to apply without asking")
+    with _progress() as progress:
+        live = workflow.plan_live(aws_opts, cfg, topic_arns, progress)
+    plan = live.plan
+    if fmt == "table":
+        click.echo(render_text(plan, show_unchanged=False), nl=False, err=False)
+    if not plan.writes:
+        _finish(fmt, plan, None)
+        return
+    if not assume_yes and not click.confirm(f"Write {len(plan.writes)} alarm(s)?", default=False, err=True):
+        raise UsageError("apply declined; nothing was written")
+    report = workflow.apply(live, _echo_write if fmt == "table" else None)
+    _finish(fmt, plan, report)
+    if report.failed:
+        raise OpsctlError(f"{len(report.failed)} of {len(plan.writes)} alarm write(s) failed; the first: "
+                          f"{report.failed[0][0].name}: {report.failed[0][1]}")
+
 
 
 def _interactive() -> bool:
@@ -182,4 +198,4 @@ def _finish(fmt: str, plan, report) -> None:
 
 
 def register(cli: click.Group) -> None:
-    cli.add_command(_build())
+    cli.add_command(alarms)

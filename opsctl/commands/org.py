@@ -9,6 +9,7 @@ from typing import Any
 import click
 
 from opsctl.cli import aws_options, config_option, is_terminal, org_options
+from opsctl.commands.options import format_option, option_help
 from opsctl.errors import UsageError
 
 ORG_EXIT_CODES = """\b
@@ -20,7 +21,9 @@ Exit codes:
 
 @click.group()
 def org() -> None:
-    """An AWS Organization: the accounts an audit covers, and shards for many machines.
+    """List an organisation's accounts; split them into shards.
+
+    The accounts an organisation audit covers, and shards of them for many machines.
 
     \b
     One machine (tens of accounts):
@@ -52,12 +55,18 @@ def _scope(org_opts: Any, aws_opts: Any, config_path: str | None) -> tuple[Any, 
 
 
 def _org_flags(fn: Any) -> Any:
-    return org_options(aws_options(config_option(fn)))
+    """The audit's organisation flags; of the account flags only those that reach the organisation
+    (one region is enough: Organizations is global)."""
+    return option_help(org_flag="Every ACTIVE account of the AWS Organization, as `audit --org` covers them "
+                                "(management or delegated-administrator credentials; config `org:`).",
+                       regions="Region for the Organizations calls (the first counts). Default: config "
+                               "`regions`, else your default region.",
+                       all_regions=None, workers=None)(org_options(aws_options(config_option(fn))))
 
 
 @org.command("accounts", epilog=ORG_EXIT_CODES)
 @_org_flags
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@format_option()
 def accounts_command(org_opts, aws_opts, config_path, fmt) -> None:
     """List the accounts an organisation audit would cover, with each one's OU path and shard.
 
@@ -100,8 +109,9 @@ def accounts_command(org_opts, aws_opts, config_path, fmt) -> None:
 @org.command("plan", epilog=ORG_EXIT_CODES)
 @_org_flags
 @click.option("--shards", type=click.IntRange(1, 100_000), required=True, metavar="N", help="How many shards.")
-@click.option("--format", "fmt", type=click.Choice(["table", "json", "github-matrix"]), default="table",
-              show_default=True, help="github-matrix: one line of JSON for `strategy.matrix: ${{ fromJSON(...) }}`.")
+@format_option(("table", "json", "github-matrix"),
+               help="table for people, json for tools; github-matrix: one line of JSON for "
+                    "`strategy.matrix: ${{ fromJSON(...) }}`.")
 def plan_command(org_opts, aws_opts, config_path, shards, fmt) -> None:
     """Split the organisation's accounts into N shards, one per machine.
 

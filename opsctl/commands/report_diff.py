@@ -12,6 +12,7 @@ import sys
 
 import click
 
+from opsctl.commands.options import format_option, output_file_option
 from opsctl.output import is_terminal, write_or_echo
 from opsctl.report.diff_report import DIFF_FORMATS
 
@@ -19,10 +20,8 @@ from opsctl.report.diff_report import DIFF_FORMATS
 @click.command("diff")
 @click.argument("old", metavar="OLD.json", type=click.Path(dir_okay=False))
 @click.argument("new", metavar="NEW.json", type=click.Path(dir_okay=False))
-@click.option("--format", "fmt", type=click.Choice(DIFF_FORMATS), default="table", show_default=True,
-              help="table for the terminal, markdown for a pull request or job summary, json for tools.")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), metavar="FILE",
-              help="Write the diff to FILE instead of standard output.")
+@format_option(DIFF_FORMATS, help="table for the terminal, markdown for a pull request or job summary, json for tools.")
+@output_file_option("Write the diff to FILE instead of standard output.")
 @click.option("--hide-unchanged", is_flag=True, help="Leave out the findings that FAIL in both results.")
 def diff_command(old, new, fmt, output, hide_unchanged) -> None:
     """Compare two JSON results: new, resolved and unchanged findings, and scores.

@@ -12,33 +12,36 @@ from pathlib import Path
 import click
 
 from opsctl.cli import aws_options, config_option
+from opsctl.commands.options import ROLE_HELP, format_option, option_help, output_file_option, snapshot_option
 from opsctl.output import write_or_echo
 
 TOPOLOGY_FORMATS = ("mermaid", "json", "svg")
 
 
 @click.command("topology")
+@option_help(regions="Region to collect and draw; repeat for several. Default: config `regions`, else your "
+                     "default region.",
+             all_regions="Collect and draw every region enabled in the account.", **ROLE_HELP)
 @aws_options
 @config_option
 @click.option("--spec", "spec_path", type=click.Path(dir_okay=False), metavar="FILE",
               help="Architecture spec (default: config `spec`, else the built-in reference architecture).")
-@click.option("--format", "fmt", type=click.Choice(TOPOLOGY_FORMATS), default="mermaid", show_default=True,
-              help="mermaid: a flowchart for Markdown; svg: a standalone picture; json: the graph itself.")
-@click.option("--snapshot", "snapshot_path", type=click.Path(dir_okay=False), metavar="FILE",
-              help="Draw a saved snapshot instead of collecting from AWS (offline).")
+@format_option(TOPOLOGY_FORMATS, default="mermaid",
+               help="mermaid: a flowchart for Markdown; svg: a standalone picture; json: the graph itself.")
+@snapshot_option("Draw a saved snapshot instead of collecting from AWS (offline).")
 @click.option("--result", "result_path", type=click.Path(dir_okay=False), metavar="FILE",
               help="Draw the topology of a saved JSON result (`opsctl audit --format json`) with its findings.")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), metavar="FILE",
-              help="Write to FILE instead of standard output.")
+@output_file_option()
 def topology_command(aws_opts, config_path, spec_path, fmt, snapshot_path, result_path, output) -> None:
-    """Draw the architecture as deployed: what is wired to what, by tier of the spec.
+    """Draw the deployed architecture by tier (Mermaid, SVG or JSON).
 
-    Route 53 records → CloudFront distributions → origins (S3 buckets, load balancers) → target
-    groups → Auto Scaling groups, instances and Lambda functions; databases and the security groups
-    between tiers. Every check runs first, so each resource is coloured by its worst finding
-    (FAIL red, ERROR amber, PASS green). Broken edges (a record pointing nowhere, a load balancer
-    open to the internet around the edge, a public database) are dashed red; tiers the spec
-    declares but nothing matches are dashed red boxes.
+    What is wired to what, by tier of the spec: Route 53 records → CloudFront distributions →
+    origins (S3 buckets, load balancers) → target groups → Auto Scaling groups, instances and
+    Lambda functions; databases and the security groups between tiers. Every check runs first,
+    so each resource is coloured by its worst finding (FAIL red, ERROR amber, PASS green).
+    Broken edges (a record pointing nowhere, a load balancer open to the internet around the
+    edge, a public database) are dashed red; tiers the spec declares but nothing matches are
+    dashed red boxes.
 
     \b
     Examples:

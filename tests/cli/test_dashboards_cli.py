@@ -33,10 +33,20 @@ def run(runner, *args, input=None):
 
 def test_render_offline_to_a_folder(runner, snap_file, tmp_path):
     out = tmp_path / "out"
-    result = run(runner, "render", "--snapshot", snap_file, "-o", str(out))
+    result = run(runner, "render", "--snapshot", snap_file, "--output-dir", str(out))
     assert result.exit_code == 0, result.output
     assert sorted(p.stem for p in out.glob("*.json")) == DASHBOARDS
     assert json.loads((out / "opsctl-edge.json").read_text())["widgets"][0]["type"] == "text"
+
+
+def test_render_says_dash_o_is_a_file_and_names_output_dir(runner, snap_file, tmp_path):
+    out = tmp_path / "out"
+    for args in (["-o", str(out)], [f"-o{out}"]):
+        result = run(runner, "render", "--snapshot", snap_file, *args)
+        assert result.exit_code == 2
+        assert result.output.count("\n") == 1, result.output
+        assert "-o: render writes a folder, use --output-dir DIR (-o is always a FILE)" in result.output
+    assert not out.exists()
 
 
 def test_render_to_stdout_is_one_json_object(runner, snap_file):
@@ -53,7 +63,7 @@ def test_render_refuses_an_invalid_template_and_writes_nothing(runner, snap_file
     config = tmp_path / "opsctl.yaml"
     config.write_text("dashboards:\n  templates_dir: mine\n")
     out = tmp_path / "out"
-    result = run(runner, "render", "--snapshot", snap_file, "--config", str(config), "-o", str(out))
+    result = run(runner, "render", "--snapshot", snap_file, "--config", str(config), "--output-dir", str(out))
     assert result.exit_code == 2
     assert "dashboard opsctl-wide, widget 2 ('Wide note'): width=30 is not 1-24" in result.output
     assert len(result.output.strip().splitlines()) == 1
@@ -92,6 +102,34 @@ def test_plan_json(runner, moto_aws, snap_file):
     result = run(runner, "plan", "--snapshot", snap_file, "--region", "us-east-1", "--format", "json")
     data = json.loads(result.output)
     assert data["counts"]["create"] == 6 and data["has_changes"] and data["region"] == "us-east-1"
+
+
+def test_format_text_still_works_says_table_once(runner, moto_aws, snap_file):
+    table = run(runner, "plan", "--snapshot", snap_file, "--region", "us-east-1")
+    result = run(runner, "plan", "--snapshot", snap_file, "--region", "us-east-1", "--format", "text")
+    assert result.exit_code == 0, result.output
+    assert result.stdout == table.stdout and "Plan: 6 to create" in result.stdout
+    assert result.stderr == "opsctl: --format text is deprecated and will be removed; use --format table (the same output)\n"
+    result = run(runner, "list", "--region", "us-east-1", "--format", "text")
+    assert result.exit_code == 0 and "No dashboards in us-east-1." in result.stdout
+    assert "use --format table" in result.stderr
+
+
+def test_format_help_says_table_and_json(runner):
+    for command in ("plan", "apply", "list"):
+        helptext = run(runner, command, "--help").stdout
+        assert "--format [table|json]" in helptext and "[default: table]" in helptext, command
+    helptext = run(runner, "render", "--help").stdout
+    assert "--output-dir DIR" in helptext and "-o," not in helptext
+
+
+def test_list_reads_one_region_and_says_so(runner, moto_aws):
+    helptext = run(runner, "list", "--help").stdout
+    options = helptext[helptext.index("Options:"):]
+    assert "audit" not in options.lower() and "--all-regions" not in options and "--workers" not in options
+    assert "The dashboards region to list" in helptext
+    result = run(runner, "list", "--all-regions")
+    assert result.exit_code == 2 and "dashboards list reads one region, the dashboards region; drop --all-regions" in result.output
 
 
 def test_apply_asks_and_a_no_writes_nothing(runner, moto_aws, snap_file, monkeypatch):
