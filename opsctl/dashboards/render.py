@@ -142,7 +142,7 @@ def parse_rendered(template: Template, text: str) -> Any:
         snippet = lines[exc.lineno - 1].strip()[:80] if 0 < exc.lineno <= len(lines) else ""
         raise TemplateError(
             f"template {template.path} rendered invalid JSON at rendered line {exc.lineno}, column {exc.colno} "
-            f"({exc.msg}): {snippet!r}; `opsctl dashboards render` without -o shows the output"
+            f"({exc.msg}): {snippet!r}; `opsctl dashboards render` without --output-dir shows the output"
         ) from None
 
 
