@@ -144,7 +144,7 @@ def audit_organization(
     returns its Result and API call count; ``regions`` None means the account's enabled regions.
     A KeyboardInterrupt stops every collection at its next call; the accounts done so far are
     kept and the rest are marked not reached (``interrupted`` is then True)."""
-    from opsctl.collect.runner import Cancelled
+    from opsctl.collect.runner import STOP_GRACE_SECONDS, Cancelled
     from opsctl.org_access import AccessFailure, AccountAccess
 
     partition = identity.get("partition", "aws")
@@ -214,7 +214,9 @@ def audit_organization(
         stop.set()
         for fut in futures:
             fut.cancel()
-        wait([f for f in futures if not f.cancelled()], timeout=10)
+        # an account's collection stops at its next call; a call in flight is not waited for past the
+        # grace (its read timeout ends it), and its account is marked not reached
+        wait([f for f in futures if not f.cancelled()], timeout=STOP_GRACE_SECONDS)
         for fut, account in futures.items():
             if account.id not in outcomes:
                 settled = fut.done() and not fut.cancelled() and fut.exception() is None

@@ -30,7 +30,7 @@ import threading
 import time
 import traceback
 from collections.abc import Callable, Iterable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from typing import Any
 
@@ -42,6 +42,14 @@ from opsctl.snapshot import CoverageGap, Snapshot
 
 #: Region whose endpoint serves the global services (IAM, CloudFront, Route 53, Budgets, Support).
 GLOBAL_API_REGION = "us-east-1"
+
+#: After Ctrl-C, how long collect() waits for the calls in flight before it keeps what it has: a
+#: thread stops at its next call, but a socket read in progress cannot be interrupted (the
+#: per-call read timeout, opsctl.aws, bounds it; the thread is abandoned, never joined).
+STOP_GRACE_SECONDS = 1.0
+
+#: The coverage-gap code of a (collector, region) that Ctrl-C stopped before it finished.
+INTERRUPTED = "Interrupted"
 
 @dataclass(frozen=True)
 class NotFound:
@@ -100,6 +108,10 @@ def _error_details(exc: BaseException) -> tuple[str, str]:
         return "UnparseableResponse", "the endpoint answered with a response botocore cannot parse (unimplemented API?)"
     if isinstance(exc, NotImplementedError):
         return "NotImplemented", str(exc) or "the API is not implemented by this endpoint"
+    if isinstance(exc, botocore.exceptions.ReadTimeoutError):
+        return "ReadTimeout", f"no answer within the read timeout (--timeout): {_one_line(str(exc))}"
+    if isinstance(exc, botocore.exceptions.ConnectTimeoutError):
+        return "ConnectTimeout", f"no connection within the connect timeout (--timeout): {_one_line(str(exc))}"
     return type(exc).__name__, _one_line(str(exc))
 
 
@@ -118,6 +130,16 @@ _CALL_ERRORS = (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreErr
 
 class Cancelled(BaseException):  # noqa: N818 - like KeyboardInterrupt: no collector may swallow it
     """The run was asked to stop (Ctrl-C): raised at the next API call of every collector thread."""
+
+
+class CollectionInterrupted(KeyboardInterrupt):  # noqa: N818 - it is a KeyboardInterrupt, with what was collected
+    """Ctrl-C stopped collect(): `snapshot` holds what finished, the rest as `Interrupted` listing gaps.
+
+    A caller that does not look for it sees the KeyboardInterrupt it always saw."""
+
+    def __init__(self, snapshot: Snapshot):
+        super().__init__("interrupted (Ctrl-C)")
+        self.snapshot = snapshot
 
 
 class CollectContext:
@@ -148,8 +170,10 @@ class CollectContext:
         self._detail_pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="opsctl-detail")
 
     def close(self) -> None:
+        """Shut the detail pool; when stopping, without waiting for calls in flight (a blocked socket
+        read would hold the run up to the read timeout)."""
         stopping = self.stop is not None and self.stop.is_set()
-        self._detail_pool.shutdown(wait=True, cancel_futures=stopping)
+        self._detail_pool.shutdown(wait=not stopping, cancel_futures=stopping)
 
     # ----- calls -------------------------------------------------------------------------------
     def api_region(self, region: str) -> str:
@@ -445,19 +469,29 @@ def collect(
     check_params: dict[str, dict[str, Any]] | None = None,
     stop: threading.Event | None = None,
     limiter: Any = None,
+    grace: float = STOP_GRACE_SECONDS,
 ) -> Snapshot:
     """Run the collectors over the regions and return the snapshot.
 
     Tasks are (collector, region) pairs on an outer pool; their per-resource detail calls go to
     the context's inner pool, so nested waits cannot deadlock. Phase-2 collectors run after
-    phase 1 with its resources in `ctx.inventory`. ``stop`` set: every thread raises Cancelled at its
-    next call and collect re-raises it; ``limiter`` (opsctl.ratelimit) paces the calls per
-    (account, region, service).
+    phase 1 with its resources in `ctx.inventory`. ``limiter`` (opsctl.ratelimit) paces the calls
+    per (account, region, service).
+
+    Stopping: ``stop`` set by someone else (the organisation audit): every thread raises Cancelled
+    at its next call and collect re-raises it at once. A KeyboardInterrupt (Ctrl-C) in the calling
+    thread: collect sets the stop event, cancels the tasks not started, waits at most ``grace``
+    seconds for those in flight and returns the snapshot of what finished; every (collector,
+    region) that did not is a listing gap `Interrupted`, so its checks report ERROR, never PASS;
+    collect raises CollectionInterrupted (a KeyboardInterrupt) carrying that snapshot. Threads still
+    blocked in a call are left behind (the per-call read timeout ends them); they can no longer
+    change the snapshot.
     """
     specs = load_collectors()
     if services is not None:
         wanted = set(services)
         specs = [s for s in specs if s.service in wanted]
+    stop = stop if stop is not None else threading.Event()
     ctx = CollectContext(aws, account, partition, workers, check_params, stop=stop, limiter=limiter)
     tasks: list[tuple[CollectorSpec, str]] = []
     for spec in specs:
@@ -466,9 +500,11 @@ def collect(
 
     resources: dict[str, list[dict[str, Any]]] = {}
     attempted: dict[str, set[str]] = {}
+    finished: set[tuple[str, str]] = set()  # (collector name, region) of the tasks that ran to the end
     started = time.perf_counter()
     done = 0
     lock = threading.Lock()
+    closed = False  # set once the snapshot is taken: a thread finishing later changes nothing
 
     def run(task: tuple[CollectorSpec, str]) -> None:
         nonlocal done
@@ -476,36 +512,74 @@ def collect(
         try:
             out = spec.fn(ctx, region) or {}
         except _CALL_ERRORS as exc:  # a collector let an AWS error escape: record it, move on
+            if stop.is_set():
+                raise Cancelled() from None
             for t in spec.types:
                 ctx._record(spec.service, region, spec.fn.__name__, exc, t, "")
             out = {}
         except Exception as exc:  # noqa: BLE001 - one collector's bug or odd response must not lose the others' data
+            if stop.is_set():  # the detail pool was shut under it (CancelledError, RuntimeError): not a bug
+                raise Cancelled() from None
             if os.environ.get("OPSCTL_DEBUG"):
                 traceback.print_exc()
             for t in spec.types:
                 ctx._add_gap(CoverageGap(spec.service, region, spec.fn.__name__, "CollectorError", f"{type(exc).__name__}: {exc}", t, ""))
             out = {}
         with lock:
+            if closed:
+                return
             for t in spec.types:
                 attempted.setdefault(t, set()).add(region)
             for t, items in out.items():
                 for item in items:
                     item.pop("type", None)
                 resources.setdefault(t, []).extend(items)
+            finished.add((spec.fn.__name__, region))
             done += 1
             if progress:
                 progress(f"{spec.service} {region}", done, len(tasks))
 
+    interrupted = False
+    pool = ThreadPoolExecutor(max_workers=max(1, min(workers, len(tasks) or 1)), thread_name_prefix="opsctl-collect")
+    futures: list[Future] = []
     try:
-        with ThreadPoolExecutor(max_workers=max(1, min(workers, len(tasks) or 1)), thread_name_prefix="opsctl-collect") as pool:
-            for phase in (1, 2):
-                if phase == 2:
-                    ctx.inventory = resources
-                list(pool.map(run, [t for t in tasks if t[0].phase == phase]))
+        for phase in (1, 2):
+            if phase == 2:
+                ctx.inventory = resources
+            pending: set[Future] = set()
+            for task in tasks:
+                if task[0].phase == phase:
+                    futures.append(pool.submit(run, task))
+                    pending.add(futures[-1])
+            while pending:  # short waits: a Ctrl-C is seen within 0.25 s however the signal arrives
+                done_now, pending = wait(pending, timeout=0.25, return_when=FIRST_EXCEPTION)
+                for fut in done_now:
+                    fut.result()  # Cancelled when someone else set `stop`
+    except KeyboardInterrupt:
+        interrupted = True
+        stop.set()
+        for fut in futures:
+            fut.cancel()
+        wait([f for f in futures if not f.done()], timeout=grace)
+    except Cancelled:
+        stop.set()
+        raise
     finally:
+        stopping = stop.is_set()
+        pool.shutdown(wait=not stopping, cancel_futures=stopping)
         ctx.close()
+        with lock:
+            closed = True
+        with ctx._coverage_lock:
+            coverage = list(ctx.coverage)
 
-    gaps = {(g.resource_type, g.region) for g in ctx.coverage if g.resource_type and not g.resource_id}
+    if interrupted:
+        for spec, region in tasks:
+            if (spec.fn.__name__, region) not in finished:
+                for t in spec.types:
+                    coverage.append(CoverageGap(spec.service, region, spec.fn.__name__, INTERRUPTED,
+                                                "the run was interrupted (Ctrl-C) before this was collected", t, ""))
+    gaps = {(g.resource_type, g.region) for g in coverage if g.resource_type and not g.resource_id}
     collected = {t: sorted(r for r in regs if (t, r) not in gaps) for t, regs in attempted.items()}
     for items in resources.values():
         items.sort(key=lambda r: (r.get("region", ""), r.get("arn", "")))
@@ -515,7 +589,10 @@ def collect(
         partition=partition,
         resources=resources,
         collected=collected,
-        coverage=sorted(ctx.coverage, key=lambda g: (g.service, g.region, g.operation, g.resource_id)),
+        coverage=sorted(coverage, key=lambda g: (g.service, g.region, g.operation, g.resource_id)),
     )
     snap.stats = {"calls": ctx.calls, "seconds": round(time.perf_counter() - started, 3), "tasks": len(tasks)}  # type: ignore[attr-defined]
+    if interrupted:
+        snap.stats.update({"interrupted": True, "tasks_done": len(finished)})  # type: ignore[attr-defined]
+        raise CollectionInterrupted(snap)
     return snap

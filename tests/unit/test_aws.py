@@ -109,7 +109,7 @@ def test_an_endpoint_that_does_not_speak_aws_is_a_usage_error(monkeypatch):
         def get_caller_identity(self):
             raise botocore.parsers.ResponseParserError("Unable to parse response, invalid XML received")
 
-    monkeypatch.setattr(aws, "client", lambda service, region: NotAws())
+    monkeypatch.setattr(aws, "identity_client", lambda: NotAws())
     with pytest.raises(UsageError, match=r"http://127.0.0.1:9 did not answer like AWS STS"):
         aws.identity()
 
