@@ -37,7 +37,7 @@ from typing import Any
 
 import yaml
 
-from opsctl.errors import UsageError, not_utf8, unknown_key
+from opsctl.errors import UsageError, not_utf8, read_text_file, unknown_key
 
 SPEC_VERSION = 1
 DEFAULT_SPEC_FILE = "architecture.yaml"  # in opsctl.checks.data
@@ -358,7 +358,7 @@ def parse_spec(text: str, path: str) -> Spec:
 def load_spec(path: str | Path) -> Spec:
     """Read and validate a spec file; UsageError (exit 2) naming the file and line when wrong."""
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        text = read_text_file(path)
     except OSError as exc:
         raise UsageError(f"--spec: cannot read {path} ({exc.strerror or exc})") from None
     except UnicodeDecodeError as exc:

@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 import difflib
+import errno
 from collections.abc import Iterable
+
+#: Exit codes, once (README "Exit codes"): 0 clean, 1 findings at or above --fail-on, 2 bad input
+#: or usage, 3 incomplete (--strict: coverage gaps, accounts not reached), 4 an internal error,
+#: 130 interrupted (Ctrl-C: 128 + SIGINT, as shells report it).
+EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INCOMPLETE, EXIT_INTERNAL = 0, 1, 2, 3, 4
+EXIT_INTERRUPTED = 130
 
 
 class OpsctlError(Exception):
     """A problem the user can fix; the CLI prints `opsctl: <message>` and exits with `exit_code`."""
 
-    exit_code = 2
+    exit_code = EXIT_USAGE
 
 
 class UsageError(OpsctlError):
@@ -66,3 +73,32 @@ def not_utf8(path: object, exc: UnicodeDecodeError, flag: str = "") -> UsageErro
     byte = exc.object[exc.start:exc.start + 1].hex() if isinstance(exc.object, bytes) else "?"
     return UsageError(f"{flag + ': ' if flag else ''}{path} is not UTF-8 text (byte 0x{byte} at offset {exc.start}); "
                       "save it as UTF-8")
+
+
+def read_text_file(path: object) -> str:
+    """The text of a file the user named, as ``Path(path).read_text(encoding="utf-8")`` reads it —
+    except that anything but a regular file (a FIFO, a device such as /dev/zero, a socket) is
+    refused at once with an OSError whose strerror says what it is, instead of blocking in the
+    open or reading forever. Callers turn the OSError into their one-line "cannot read" error."""
+    import os
+    import stat
+
+    name = os.fspath(path)  # type: ignore[arg-type]
+    # O_NONBLOCK: opening a FIFO nobody writes to would block until someone does
+    fd = os.open(name, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
+    try:
+        mode = os.fstat(fd).st_mode
+        if stat.S_ISDIR(mode):
+            raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), name)
+        if not stat.S_ISREG(mode):
+            kind = ("a FIFO (named pipe)" if stat.S_ISFIFO(mode) else "a character device" if stat.S_ISCHR(mode)
+                    else "a block device" if stat.S_ISBLK(mode) else "a socket" if stat.S_ISSOCK(mode) else "a special file")
+            raise OSError(errno.EINVAL, f"not a regular file but {kind}", name)
+        if hasattr(os, "set_blocking"):
+            os.set_blocking(fd, True)
+        handle = os.fdopen(fd, "r", encoding="utf-8")
+    except BaseException:
+        os.close(fd)
+        raise
+    with handle:
+        return handle.read()

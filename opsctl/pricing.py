@@ -38,12 +38,11 @@ from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
 from importlib import resources
-from pathlib import Path
 from typing import Any
 
 import yaml
 
-from opsctl.errors import UsageError, not_utf8, unknown_key
+from opsctl.errors import UsageError, not_utf8, read_text_file, unknown_key
 
 #: Hours in a month, as AWS's own pricing examples count them (365 × 24 / 12).
 HOURS_PER_MONTH = 730
@@ -102,7 +101,7 @@ def load_price_table(path: str | None = None) -> PriceTable:
     if path is None:
         return builtin
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        text = read_text_file(path)
     except OSError as exc:
         raise UsageError(f"{path}: cannot read price table ({exc.strerror or exc}); check the --prices path") from None
     except UnicodeDecodeError as exc:

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from opsctl import __version__
-from opsctl.errors import MissingData, UsageError, not_utf8
+from opsctl.errors import MissingData, UsageError, not_utf8, read_text_file
 from opsctl.resources import RESOURCE_TYPES
 
 SCHEMA_VERSION = 1
@@ -205,7 +205,7 @@ def _json_default(value: Any) -> Any:
 def load_snapshot(path: str | Path) -> Snapshot:
     p = Path(path)
     try:
-        text = p.read_text(encoding="utf-8")
+        text = read_text_file(p)
     except OSError as exc:
         raise UsageError(f"{p}: cannot read snapshot ({exc.strerror or exc}); check the path") from None
     except UnicodeDecodeError as exc:

@@ -34,7 +34,7 @@ from typing import Any
 
 import yaml
 
-from opsctl.errors import UsageError, check_id_hint, not_utf8, unknown_key
+from opsctl.errors import UsageError, check_id_hint, not_utf8, read_text_file, unknown_key
 from opsctl.findings import Finding, Status
 
 REQUIRED = ("check", "resource", "reason", "owner", "expires")
@@ -146,7 +146,7 @@ def _expires(path: str, node: yaml.Node, where: str) -> date:
 
 def load_waivers(path: str | Path, flag: str = "--waivers") -> list[Waiver]:
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        text = read_text_file(path)
     except OSError as exc:
         raise UsageError(f"{flag}: cannot read {path} ({exc.strerror or exc})") from None
     except UnicodeDecodeError as exc:

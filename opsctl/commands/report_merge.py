@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import json
 import sys
-from pathlib import Path
 
 import click
 
+from opsctl.findings import SEVERITIES
 from opsctl.output import check_dir_writable, check_writable, write_or_echo
 
 MERGE_EXIT_CODES = """\b
@@ -29,7 +29,7 @@ Exit codes:
               help="Write the merged JSON result to FILE (default: standard output).")
 @click.option("--report-dir", type=click.Path(file_okay=False, writable=True), metavar="DIR",
               help="Also write every report format of the merged result to DIR/opsctl-report.<ext>.")
-@click.option("--fail-on", type=click.Choice(("critical", "high", "medium", "low", "info", "none")), default="none",
+@click.option("--fail-on", type=click.Choice((*SEVERITIES, "none")), default="none",
               show_default=True, help="Exit 1 when the merged result has a FAIL of at least this severity.")
 @click.option("--strict", is_flag=True, help="Exit 3 when an account is missing, not reached, or has coverage gaps.")
 @click.option("--sarif-location", metavar="FILE[:LINE]", help="SARIF: the repository file every result points at.")
@@ -53,7 +53,7 @@ def merge_command(shards, output, report_dir, fail_on, strict, sarif_location, r
     from opsctl import audit as core
     from opsctl.audit_followup import write_report_dir
     from opsctl.cli import _runbook_base_url
-    from opsctl.errors import UsageError
+    from opsctl.errors import UsageError, read_text_file
     from opsctl.org_merge import merge_results
     from opsctl.report.sarif import parse_location
 
@@ -66,7 +66,7 @@ def merge_command(shards, output, report_dir, fail_on, strict, sarif_location, r
     items = []
     for path in shards:
         try:
-            text = Path(path).read_text(encoding="utf-8")
+            text = read_text_file(path)
         except OSError as exc:
             raise UsageError(f"cannot read {path} ({exc.strerror or exc})") from None
         except UnicodeDecodeError:

@@ -7,7 +7,6 @@ parses flags, gets a snapshot (or a saved result) and prints.
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import click
 
@@ -72,10 +71,10 @@ def topology_command(aws_opts, config_path, spec_path, fmt, snapshot_path, resul
 
 
 def _read_result(path: str) -> dict:
-    from opsctl.errors import UsageError, not_utf8
+    from opsctl.errors import UsageError, not_utf8, read_text_file
 
     try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
+        data = json.loads(read_text_file(path))
     except OSError as exc:
         raise UsageError(f"--result: cannot read {path} ({exc.strerror or exc})") from None
     except UnicodeDecodeError as exc:

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from opsctl.engine import READABLE_SCHEMA_VERSIONS, RESULT_SCHEMA_VERSION, Result
-from opsctl.errors import UsageError
+from opsctl.errors import UsageError, read_text_file
 
 _HINT = "expected the JSON result of `opsctl audit --format json`"
 
@@ -106,7 +106,7 @@ def _first_bad_finding(data: dict[str, Any]) -> str:
 
 def load_result_file(path: str | Path) -> Result:
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        text = read_text_file(path)
     except OSError as exc:
         raise UsageError(f"cannot read {path} ({exc.strerror or exc})") from None
     except UnicodeDecodeError:
