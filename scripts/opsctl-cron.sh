@@ -13,9 +13,16 @@
 # 3 incomplete with --strict, 4 bug), so cron mails on failure. --fail-on-new among the options is
 # dropped on the very first run (there is nothing to be new against yet; --fail-on applies).
 #
+# One run at a time: the script holds flock(1) on REPORTS_DIR/.lock while it runs (util-linux's
+# flock must be installed). The kernel releases the lock when the run ends, however it ends — a
+# run that is killed, even with SIGKILL, never jams the next one. A run that finds the lock held
+# waits OPSCTL_LOCK_WAIT seconds (default 0) for it, then exits 2 with one line naming the run
+# that holds it, without auditing.
+#
 # Environment: OPSCTL (the opsctl executable; default `opsctl` on PATH — cron's PATH is short,
-# so set it to your venv's bin/opsctl), OPSCTL_KEEP (runs to keep, default 30), plus whatever
-# credentials the audit needs (AWS_PROFILE, a role, or the instance's).
+# so set it to your venv's bin/opsctl), OPSCTL_KEEP (runs to keep, default 30), OPSCTL_LOCK_WAIT
+# (seconds to wait for a run in progress, default 0), plus whatever credentials the audit needs
+# (AWS_PROFILE, a role, or the instance's).
 #
 # crontab, every night at 02:15 UTC:
 #   15 2 * * * OPSCTL=/opt/opsctl/venv/bin/opsctl /opt/opsctl/scripts/opsctl-cron.sh /var/lib/opsctl/reports --all-regions --fail-on high --fail-on-new --waivers /etc/opsctl/waivers.yaml >>/var/log/opsctl-cron.log 2>&1
@@ -30,15 +37,35 @@ shift
 opsctl=${OPSCTL:-opsctl}
 keep=${OPSCTL_KEEP:-30}
 case $keep in '' | *[!0-9]* | 0) echo "opsctl-cron: OPSCTL_KEEP must be a positive integer, got '$keep'" >&2; exit 2 ;; esac
-
-mkdir -p "$reports" || exit 2
-# One run at a time: a run still going when the next is due makes the next one stop.
-lock="$reports/.lock"
-if ! mkdir "$lock" 2>/dev/null; then
-    echo "opsctl-cron: another run holds $lock (remove it if no run is going)" >&2
+lock_wait=${OPSCTL_LOCK_WAIT:-0}
+case $lock_wait in '' | *[!0-9]*) echo "opsctl-cron: OPSCTL_LOCK_WAIT must be a number of seconds, got '$lock_wait'" >&2; exit 2 ;; esac
+if ! command -v flock >/dev/null 2>&1; then
+    echo "opsctl-cron: flock(1) is not installed (package util-linux); it keeps two runs from overlapping" >&2
     exit 2
 fi
-trap 'rmdir "$lock"' EXIT
+
+mkdir -p "$reports" || exit 2
+# One run at a time: flock on $lock, held by fd 9 (and by the audit, which inherits it) until the
+# run ends; the kernel releases it however the run ends. The file stays; only the lock matters.
+lock="$reports/.lock"
+if [ -d "$lock" ]; then  # the lock directory of an older version of this script, left by a killed run
+    rmdir "$lock" 2>/dev/null || { echo "opsctl-cron: $lock is a directory (an older script's lock?); remove it" >&2; exit 2; }
+fi
+if ! exec 9>>"$lock"; then
+    echo "opsctl-cron: cannot open the lock file $lock" >&2
+    exit 2
+fi
+if ! flock -n 9; then
+    holder=$(head -n 1 "$lock" 2>/dev/null)
+    if [ "$lock_wait" -gt 0 ]; then
+        echo "opsctl-cron: another run holds $lock${holder:+ ($holder)}; waiting up to ${lock_wait}s for it" >&2
+    fi
+    if [ "$lock_wait" -eq 0 ] || ! flock -w "$lock_wait" 9; then
+        echo "opsctl-cron: another run holds $lock${holder:+ ($holder)}; this run stops without auditing (OPSCTL_LOCK_WAIT=SECONDS waits for it)" >&2
+        exit 2
+    fi
+fi
+echo "pid $$ since $(date -u +%Y-%m-%dT%H:%M:%SZ)" >"$lock"  # who holds it, for the line above
 
 stamp=$(date -u +%Y-%m-%dT%H%M%SZ)
 run="$reports/$stamp"

@@ -153,9 +153,92 @@ def test_cron_wrapper_usage_errors(tmp_path):
     proc = subprocess.run(["bash", str(CRON), str(tmp_path / "r")], capture_output=True, text=True,
                           env={**os.environ, "OPSCTL": OPSCTL, "OPSCTL_KEEP": "zero"})
     assert proc.returncode == 2 and "OPSCTL_KEEP must be a positive integer" in proc.stderr
-    (tmp_path / "r").mkdir()
-    (tmp_path / "r" / ".lock").mkdir()
     proc = subprocess.run(["bash", str(CRON), str(tmp_path / "r")], capture_output=True, text=True,
-                          env={**os.environ, "OPSCTL": OPSCTL})
-    assert proc.returncode == 2 and "another run holds" in proc.stderr
-    assert (tmp_path / "r" / ".lock").is_dir(), "a run that did not take the lock leaves it alone"
+                          env={**os.environ, "OPSCTL": OPSCTL, "OPSCTL_LOCK_WAIT": "soon"})
+    assert proc.returncode == 2 and "OPSCTL_LOCK_WAIT must be a number of seconds" in proc.stderr
+
+
+def _stub_opsctl(tmp_path: Path, seconds: float) -> Path:
+    """An `opsctl` that takes `seconds` and writes no result: the lock is what these tests watch."""
+    stub = tmp_path / "opsctl-stub"
+    stub.write_text(f"#!/bin/sh\nsleep {seconds}\necho audited\n")
+    stub.chmod(0o755)
+    return stub
+
+
+def _start_cron(reports: Path, stub: Path, **env: str) -> subprocess.Popen:
+    return subprocess.Popen(["bash", str(CRON), str(reports)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, env={**os.environ, "OPSCTL": str(stub), **env}, start_new_session=True)
+
+
+def _wait_for_run_dir(reports: Path, proc: subprocess.Popen) -> None:
+    import time
+
+    deadline = time.monotonic() + 20
+    while not (reports.is_dir() and run_dirs(reports)):
+        assert proc.poll() is None and time.monotonic() < deadline, "the first run never started"
+        time.sleep(0.05)
+
+
+@pytest.mark.skipif(__import__("shutil").which("flock") is None, reason="flock(1) (util-linux) is not installed")
+def test_cron_wrapper_overlap_stops_in_one_line_and_a_killed_run_never_jams_the_next(tmp_path):
+    """flock on REPORTS_DIR/.lock: a run that finds another going exits 2 at once with one line naming
+    it (or waits OPSCTL_LOCK_WAIT seconds); a run killed with SIGKILL leaves nothing that stops the next."""
+    import signal
+    import time
+
+    reports = tmp_path / "reports"
+    slow = _stub_opsctl(tmp_path, 30)
+    first = _start_cron(reports, slow)
+    try:
+        _wait_for_run_dir(reports, first)
+        t0 = time.perf_counter()
+        overlap = subprocess.run(["bash", str(CRON), str(reports)], capture_output=True, text=True, timeout=30,
+                                 env={**os.environ, "OPSCTL": str(slow)})
+        assert overlap.returncode == 2 and time.perf_counter() - t0 < 5
+        lines = overlap.stderr.strip().splitlines()
+        assert len(lines) == 1 and "another run holds" in lines[0] and f"pid {first.pid} since" in lines[0], lines
+        assert len(run_dirs(reports)) == 1, "the overlapping run audited nothing"
+
+        t0 = time.perf_counter()
+        waited = subprocess.run(["bash", str(CRON), str(reports)], capture_output=True, text=True, timeout=30,
+                                env={**os.environ, "OPSCTL": str(slow), "OPSCTL_LOCK_WAIT": "1"})
+        took = time.perf_counter() - t0
+        assert waited.returncode == 2 and 1 <= took < 6, took
+        assert "waiting up to 1s" in waited.stderr and "this run stops without auditing" in waited.stderr
+    finally:
+        os.killpg(first.pid, signal.SIGKILL)  # the run dies at once, its audit with it: no trap runs
+        first.wait(timeout=10)
+
+    quick = _stub_opsctl(tmp_path, 0)
+    after = subprocess.run(["bash", str(CRON), str(reports)], capture_output=True, text=True, timeout=30,
+                           env={**os.environ, "OPSCTL": str(quick)})
+    assert "another run holds" not in after.stderr, after.stderr
+    assert "the audit wrote no result (exit 0)" in after.stderr and "audited" in after.stderr
+    assert len(run_dirs(reports)) == 2, "the run after the killed one ran"
+
+
+@pytest.mark.skipif(__import__("shutil").which("flock") is None, reason="flock(1) (util-linux) is not installed")
+def test_cron_wrapper_waits_for_a_run_that_ends_within_opsctl_lock_wait(tmp_path):
+    import time
+
+    reports = tmp_path / "reports"
+    first = _start_cron(reports, _stub_opsctl(tmp_path, 1.5))
+    _wait_for_run_dir(reports, first)
+    quick = tmp_path / "quick"
+    quick.mkdir()
+    second = subprocess.run(["bash", str(CRON), str(reports)], capture_output=True, text=True, timeout=30,
+                            env={**os.environ, "OPSCTL": str(_stub_opsctl(quick, 0)), "OPSCTL_LOCK_WAIT": "20"})
+    first.communicate(timeout=20)
+    assert "waiting up to 20s" in second.stderr and "stops without auditing" not in second.stderr, second.stderr
+    assert len(run_dirs(reports)) == 2
+
+
+def test_cron_wrapper_removes_the_lock_directory_an_older_version_left(tmp_path):
+    """The mkdir lock of the script before flock: a killed run left it, and it jammed every run after."""
+    reports = tmp_path / "reports"
+    (reports / ".lock").mkdir(parents=True)
+    proc = subprocess.run(["bash", str(CRON), str(reports)], capture_output=True, text=True, timeout=30,
+                          env={**os.environ, "OPSCTL": str(_stub_opsctl(tmp_path, 0))})
+    assert "another run holds" not in proc.stderr and (reports / ".lock").is_file(), proc.stderr
+    assert len(run_dirs(reports)) == 1
