@@ -15,12 +15,13 @@ The module name starts with "_" so the registry does not import it as a check mo
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from opsctl.errors import MissingData
 from opsctl.pricing import HOURS_PER_MONTH
 from opsctl.registry import FAIL, CheckContext, Outcome
+from opsctl.timeutil import parse_time
 
 __all__ = [
     "CONNECTIONS_DAILY_MAX", "CONSUMED_READ_DAILY_SUM", "CONSUMED_WRITE_DAILY_SUM", "CPU_DAILY_AVG", "HOURS_PER_MONTH",
@@ -35,11 +36,6 @@ REQUESTS_DAILY_SUM = "requests_daily_sum"
 CONNECTIONS_DAILY_MAX = "connections_daily_max"
 CONSUMED_READ_DAILY_SUM = "consumed_read_daily_sum"
 CONSUMED_WRITE_DAILY_SUM = "consumed_write_daily_sum"
-
-
-def parse_time(value: str) -> datetime:
-    """An ISO 8601 timestamp of the snapshot (a trailing Z accepted)."""
-    return datetime.fromisoformat(str(value).replace("Z", "+00:00"))
 
 
 def daily_values(resource: dict[str, Any], ctx: CheckContext, metric_key: str, metric_name: str, subject: str,

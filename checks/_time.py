@@ -5,14 +5,12 @@ The module name starts with "_" so the registry does not import it as a check mo
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any
 
+from opsctl.timeutil import parse_time
 
-def parse_time(value: Any) -> datetime:
-    """An ISO 8601 timestamp as an aware UTC datetime (a trailing Z accepted; naive means UTC)."""
-    parsed = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-    return parsed.replace(tzinfo=timezone.utc) if parsed.tzinfo is None else parsed.astimezone(timezone.utc)
+__all__ = ["parse_time", "taken_at"]
 
 
 def taken_at(ctx: Any) -> datetime:

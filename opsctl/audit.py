@@ -16,12 +16,10 @@ from opsctl.collect.runner import collect
 from opsctl.config import Config
 from opsctl.diff import finding_key
 from opsctl.engine import Result, evaluate
-from opsctl.errors import UsageError
+from opsctl.errors import EXIT_FINDINGS, EXIT_INCOMPLETE, EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, UsageError  # noqa: F401 - re-exported
 from opsctl.findings import Severity, Status
 from opsctl.registry import CheckSpec, select_checks
 from opsctl.snapshot import Snapshot, load_snapshot
-
-EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INCOMPLETE, EXIT_INTERNAL = 0, 1, 2, 3, 4
 
 
 @dataclass

@@ -44,6 +44,18 @@ _SEVERITY_RANK = {
     Severity.INFO: 0,
 }
 
+#: The severities, worst first: the one order every renderer, flag and file uses.
+SEVERITIES = tuple(s.value for s in sorted(Severity, key=lambda s: -_SEVERITY_RANK[s]))
+
+
+def severity_rank(value: str | Severity) -> int:
+    """The rank of a severity or its name (critical=4 … info=0); an unknown name ranks below info (-1)."""
+    try:
+        return Severity(value).rank
+    except ValueError:
+        return -1
+
+
 PILLARS = ("security", "availability", "scalability", "performance", "cost", "operations")
 STATUS_ORDER = (Status.FAIL, Status.ERROR, Status.WAIVED, Status.SKIPPED, Status.PASS)
 

@@ -30,7 +30,7 @@ from typing import Any
 
 from opsctl.engine import Result
 from opsctl.escape import inert, inert_line
-from opsctl.findings import Finding, Status
+from opsctl.findings import SEVERITIES, Finding, Status, severity_rank
 from opsctl.report.common import resource_label
 from opsctl.report.helpers import (
     SEVERITY_ICON,
@@ -143,7 +143,7 @@ def render_markdown(result: Result, *, runbook_base_url: str | None = None, max_
 
     # --- headline -------------------------------------------------------------------------
     sev = summary["failed_by_severity"]
-    sev_text = " · ".join(f"{sev[s]} {s}" for s in ("critical", "high", "medium", "low", "info") if sev.get(s))
+    sev_text = " · ".join(f"{sev[s]} {s}" for s in SEVERITIES if sev.get(s))
     headline = f"**{by_status['FAIL']} FAIL**" + (f" ({sev_text})" if sev_text else "")
     headline += " · " + " · ".join(f"{by_status[s.value]} {s.value}" for s in (Status.ERROR, Status.WAIVED, Status.SKIPPED, Status.PASS))
     rows_ = account_rows(result)
@@ -221,7 +221,7 @@ def render_markdown(result: Result, *, runbook_base_url: str | None = None, max_
         budget.add()
         if shown < len(fails):
             rest = Counter(f.severity.value for f in fails[shown:])
-            detail = ", ".join(f"{n} {s}" for s, n in sorted(rest.items(), key=lambda kv: -_rank(kv[0])))
+            detail = ", ".join(f"{n} {s}" for s, n in sorted(rest.items(), key=lambda kv: -severity_rank(kv[0])))
             why = "to stay under GitHub's 1 MiB summary limit" if shown < cap else f"(only the top {cap} are listed)"
             note = f"{len(fails) - shown} more FAIL findings ({detail}) left out {why}; the JSON, HTML or CSV report has them all."
             budget.add(f"_{note}_", force=True)
@@ -404,5 +404,3 @@ def _insert(budget: _Budget, at: int, lines: list[str], force: bool = False) -> 
     return True
 
 
-def _rank(severity: str) -> int:
-    return {"critical": 4, "high": 3, "medium": 2, "low": 1}.get(severity, 0)

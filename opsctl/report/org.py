@@ -21,10 +21,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from opsctl.engine import NOT_REACHED, Result
-from opsctl.findings import Finding
+from opsctl.findings import SEVERITIES, Finding
 from opsctl.scores import score_text
 
-SEVERITIES = ("critical", "high", "medium", "low", "info")
 SEVERITY_LETTER = {"critical": "C", "high": "H", "medium": "M", "low": "L", "info": "I"}
 NOT_REACHED_TEXT = "NOT REACHED"
 
