@@ -19,11 +19,10 @@ from typing import Any
 import click
 
 from opsctl import __version__
-from opsctl.errors import OpsctlError
+from opsctl.commands.options import format_option, option_help
+from opsctl.errors import EXIT_INTERRUPTED, EXIT_USAGE, OpsctlError
+from opsctl.findings import SEVERITIES
 from opsctl.output import check_dir_writable, check_writable, is_terminal, write_file, write_or_echo
-
-EXIT_USAGE = 2
-EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report it
 
 _EXIT_TAIL = """
   4  internal error (a bug: please report it)
@@ -32,7 +31,8 @@ _EXIT_TAIL = """
 EXIT_CODES_HELP = """\b
 Exit codes:
   0  no FAIL at or above --fail-on (WAIVED findings never fail a run)
-  1  FAIL findings at or above --fail-on (default: high); with --fail-on-new, only new ones
+  1  FAIL findings at or above --fail-on (default: high); with --fail-on-new, only new ones;
+     with --fail-on-savings USD, new waste (with --baseline) or potential savings above USD/month
   2  usage or configuration error (bad flag, config, snapshot, credentials)
   3  audit incomplete: coverage gaps or ERROR findings, with --strict""" + _EXIT_TAIL
 
@@ -44,7 +44,6 @@ Exit codes:
 from opsctl.report import formats as _report_formats  # noqa: E402 - import-light registry of formats
 
 FORMATS = _report_formats()
-SEVERITIES = ("critical", "high", "medium", "low", "info")
 
 
 def _stderr_console():
@@ -69,10 +68,17 @@ def aws_options(fn):
     @click.option("--external-id", metavar="ID", help="External id for --role-arn (or, in organisation audits, --org-role), if the role's trust policy needs one.")
     @click.option("--workers", type=click.IntRange(1, 64), metavar="N",
                   help="Concurrent API calls (default 16; config `workers`).")
+    @click.option("--timeout", type=click.FloatRange(0, 3600, min_open=True), default=30, show_default=True,
+                  metavar="SECONDS",
+                  help="Per API call: seconds to connect and to wait for an answer (each retry waits again). The "
+                       "first call (sts:GetCallerIdentity) is tried once: an endpoint that does not answer is an "
+                       "error (exit 2) within SECONDS.")
     @functools.wraps(fn)
-    def wrapper(*args, profile, regions, all_regions, role_arn, external_id, workers, **kwargs):
+    def wrapper(*args, profile, regions, all_regions, role_arn, external_id, workers, timeout, **kwargs):
         from opsctl.audit import AwsOptions
+        from opsctl.aws import set_timeout
 
+        set_timeout(timeout)  # every Aws the command makes (opsctl.aws): botocore's connect and read timeouts
         org = kwargs.get("org_opts")
         if external_id and not role_arn and not (org is not None and org.active):
             raise click.BadParameter("needs --role-arn (or --org/--accounts: then it goes with --org-role)",
@@ -213,6 +219,12 @@ def spec_options(fn):
     return wrapper
 
 
+def _group_savings_by(ctx, param, values):
+    from opsctl.report.savings import click_groups
+
+    return click_groups(ctx, param, values)
+
+
 def config_option(fn):
     return click.option("--config", "config_path", type=click.Path(dir_okay=False), metavar="FILE",
                         help="Config file (default: ./opsctl.yaml if present).")(fn)
@@ -286,16 +298,27 @@ def cli() -> None:
               help="With --baseline: exit 1 only for FAILs at or above --fail-on that were not FAIL in the baseline.")
 @click.option("--report-dir", type=click.Path(file_okay=False, writable=True), metavar="DIR",
               help="Also write every report format to DIR/opsctl-report.<ext> (and, with --baseline, the diff).")
+@click.option("--fail-on-savings", type=click.FloatRange(min=0), metavar="USD",
+              help="Exit 1 when money is wasted: with --baseline, new waste (the monthly savings of the new FAILs) "
+                   "above USD; without, potential savings above USD a month (default: config `fail_on_savings`).")
+@click.option("--group-savings-by", "group_savings_by", multiple=True, metavar="region|tag:KEY",
+              callback=_group_savings_by,
+              help="Break the savings down by region or by the value of a resource tag (tag:owner) in the table, "
+                   "markdown and html reports; repeatable.")
 @render_options
 @spec_options
 def audit(org_opts, aws_opts, selection, config_path, snapshot_path, save_snapshot, fmt, output, fail_on, strict, show_pass,
-          prices_path, waivers_path, baseline_path, fail_on_new, report_dir, render_opts, arch_opts) -> None:
+          prices_path, waivers_path, baseline_path, fail_on_new, report_dir, fail_on_savings, group_savings_by,
+          render_opts, arch_opts) -> None:
     """Audit the account against the check catalogue (read-only).
 
     Collects an inventory of the account (list/describe/get calls only — nothing is created,
     changed or deleted), evaluates every selected check and reports findings with severity and
     a runbook. A call that fails (AccessDenied, throttling, an API the endpoint lacks) is
     recorded as a coverage gap and the checks that needed it report ERROR, never PASS.
+
+    Ctrl-C stops the collection within about 2 s and writes the report of what was collected
+    (what was not is ERROR: interrupted), exit 130; a second Ctrl-C exits at once.
 
     \b
     Examples:
@@ -305,6 +328,7 @@ def audit(org_opts, aws_opts, selection, config_path, snapshot_path, save_snapsh
       opsctl audit --snapshot snap.json --fail-on critical
       opsctl audit --waivers waivers.yaml --report-dir reports/today
       opsctl audit --baseline reports/yesterday/opsctl-report.json --fail-on-new
+      opsctl audit --baseline yesterday.json --fail-on-savings 50 --group-savings-by tag:owner
       opsctl audit --spec my-architecture.yaml --scope spec
 
     \b
@@ -323,7 +347,10 @@ def audit(org_opts, aws_opts, selection, config_path, snapshot_path, save_snapsh
     registry = load_builtin_checks()
     cfg = load_config(config_path, registry)
     checks = core.choose_checks(registry, cfg, selection)
-    followup = AuditFollowup.prepare(cfg, registry, waivers_path, baseline_path, fail_on_new)
+    followup = AuditFollowup.prepare(cfg, registry, waivers_path, baseline_path, fail_on_new,
+                                     fail_on_savings=fail_on_savings)
+    if group_savings_by:
+        render_opts["group_savings_by"] = group_savings_by  # to the renderers that take it (table, markdown, html)
     arch_spec = resolve_spec(arch_opts[0], cfg)  # a bad spec stops here, before any AWS call
     if snapshot_path and (aws_opts.regions or aws_opts.all_regions or aws_opts.role_arn):
         raise OpsctlError("--snapshot evaluates a saved snapshot; drop --region/--all-regions/--role-arn")
@@ -335,9 +362,11 @@ def audit(org_opts, aws_opts, selection, config_path, snapshot_path, save_snapsh
                           save_snapshot, fmt, output, fail_on, strict, show_pass, prices_path, report_dir, render_opts)
     started = time.perf_counter()
     with _progress() as progress:
-        outcome = core.load_or_collect(snapshot_path, aws_opts, cfg, progress)
+        outcome, stopped = _collect_until_interrupted(snapshot_path, aws_opts, cfg, progress)
     snapshot_error = _save_snapshot(outcome.snapshot, save_snapshot)
     metadata = _run_metadata(outcome, snapshot_path)
+    if stopped:
+        metadata["interrupted"] = True
     if cfg.path:
         metadata["config_file"] = _cwd_relative(cfg.path)
     prices = _load_prices(prices_path)
@@ -355,10 +384,36 @@ def audit(org_opts, aws_opts, selection, config_path, snapshot_path, save_snapsh
             f"{'snapshot ' + saved if saved else ''}[/dim]", highlight=False)
     fail_on = fail_on or cfg.fail_on or "high"
     followup.finish(result, report_dir, show_pass, fail_on=fail_on, **render_opts)
+    if stopped:
+        _exit_interrupted(stopped, output, report_dir, snapshot_error)
     if snapshot_error:  # the report is out; now say the snapshot is not where it was asked
         raise OpsctlError(snapshot_error)
     code = core.exit_code(result, fail_on, strict, followup.new_only(result))
-    sys.exit(code)
+    sys.exit(_with_savings(followup, result, code))
+
+
+def _collect_until_interrupted(snapshot_path, aws_opts, cfg, progress):
+    """(outcome, stats) — the snapshot, and when Ctrl-C stopped the collection its stats (else None):
+    the snapshot then holds what was collected, the rest as `Interrupted` coverage gaps."""
+    from opsctl import audit as core
+    from opsctl.collect.runner import CollectionInterrupted
+
+    try:
+        return core.load_or_collect(snapshot_path, aws_opts, cfg, progress), None
+    except CollectionInterrupted as stop:
+        stats = dict(getattr(stop.snapshot, "stats", {}))
+        return core.CollectOutcome(stop.snapshot, {}, stats.get("seconds", 0.0), stats.get("calls", 0)), stats
+
+
+def _exit_interrupted(stats: dict[str, Any], output: str | None, report_dir: str | None, snapshot_error: str | None) -> None:
+    """Exit 130 after an audit whose collection Ctrl-C stopped, saying in one line what was written."""
+    if snapshot_error:
+        click.echo(f"opsctl: {snapshot_error}", err=True)
+    where = " and ".join(w for w in (output, f"{report_dir}/" if report_dir else "") if w) or "the report above"
+    click.echo(f"opsctl: interrupted (Ctrl-C): collection stopped after {stats.get('tasks_done', 0)} of "
+               f"{stats.get('tasks', 0)} collector runs; {where} has the findings of what was collected, the checks "
+               "of the rest are ERROR (not collected: interrupted)", err=True)
+    sys.exit(EXIT_INTERRUPTED)
 
 
 def _audit_org(org_opts, aws_opts, selection, cfg, checks, followup, arch_spec, scope, snapshot_path, save_snapshot,
@@ -409,7 +464,17 @@ def _audit_org(org_opts, aws_opts, selection, cfg, checks, followup, arch_spec, 
         click.echo("opsctl: interrupted (Ctrl-C): the accounts audited before it are in the results written above; "
                    "the others are marked not reached", err=True)
         sys.exit(EXIT_INTERRUPTED)
-    sys.exit(core.exit_code(result, fail_on, strict, followup.new_only(result)))
+    sys.exit(_with_savings(followup, result, core.exit_code(result, fail_on, strict, followup.new_only(result))))
+
+
+def _with_savings(followup, result, code: int) -> int:
+    """The exit code once --fail-on-savings is weighed; the line saying why, on stderr, when money fails the run."""
+    from opsctl.audit import with_savings
+
+    breach = followup.savings_breach(result)
+    if breach:
+        click.echo(f"opsctl: {breach}", err=True)
+    return with_savings(code, breach)
 
 
 def _cwd_relative(path: str) -> str:
@@ -496,6 +561,8 @@ def inventory() -> None:
 
 
 @inventory.command("collect", epilog=INVENTORY_EXIT_CODES_HELP)
+@option_help(regions="Region to collect; repeat for several. Default: config `regions`, else your default region.",
+             all_regions="Collect every region enabled in the account.")
 @aws_options
 @config_option
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, writable=True), metavar="FILE",
@@ -539,7 +606,11 @@ def checks() -> None:
 
 
 @checks.command("list")
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@format_option()
+@option_help(select="List only these checks (e.g. 's3.*'); repeatable.",
+             ignore="Leave these checks out of the list; repeatable.",
+             pillars="List only the checks of this pillar; repeatable.",
+             min_severity="List only the checks of at least this severity.")
 @selection_options
 def checks_list(fmt, selection) -> None:
     """List checks with pillar, severity and parameters.
@@ -636,9 +707,9 @@ def explain(check_id, raw) -> None:
 
     registry = load_builtin_checks()
     if check_id not in registry:
-        near = [c for c in registry if check_id.split(".")[0] in c][:5]
-        hint = f" (did you mean {', '.join(near)}?)" if near else "; `opsctl checks list` shows the ids"
-        raise OpsctlError(f"unknown check id {check_id!r}{hint}")
+        from opsctl.errors import check_id_hint
+
+        raise OpsctlError(f"unknown check id {check_id!r}{check_id_hint(check_id, registry)}")
     path = runbook_path(check_id)
     try:
         text = path.read_text(encoding="utf-8")
@@ -726,11 +797,11 @@ def _runbook_blocks(text: str) -> list[tuple[str, str, str]]:
 # ----- sandbox -------------------------------------------------------------------------------
 @cli.group()
 def sandbox() -> None:
-    """A local AWS account (moto's server) seeded with the reference architecture and its defects."""
+    """Run a local AWS account (moto's server) seeded with the reference architecture and its defects."""
 
 
 @sandbox.command("demo")
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
+@format_option(FORMATS, help="Report format.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), metavar="FILE",
               help="Write the report to FILE.")
 @click.option("--save-snapshot", type=click.Path(dir_okay=False, writable=True), metavar="FILE",
@@ -961,10 +1032,62 @@ def _register_command_modules() -> None:
 _register_command_modules()
 
 
+def _second_interrupt_exits() -> None:
+    """The first Ctrl-C raises KeyboardInterrupt, as Python's own handler does (the run stops and
+    writes what it can); a second one exits 130 at once with one line. A SIGINT the parent
+    ignores (a background job) stays ignored."""
+    if threading.current_thread() is not threading.main_thread() or signal.getsignal(signal.SIGINT) is not signal.default_int_handler:
+        return
+    seen = []
+
+    def on_sigint(signum, frame):
+        if seen:
+            with contextlib.suppress(OSError):
+                os.write(2, b"\nopsctl: interrupted again (Ctrl-C): stopped at once; a report being written may be incomplete\n")
+            os._exit(EXIT_INTERRUPTED)
+        seen.append(signum)
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGINT, on_sigint)
+
+
+def _exit_now(code: int) -> None:
+    """Exit without joining the worker threads: after Ctrl-C some may still be blocked in a call
+    (the --timeout ends them, but the run must not wait for it)."""
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(Exception):
+            stream.flush()
+    os._exit(code)
+
+
+def _endpoint_failure(exc: BaseException) -> str | None:
+    """One line for an AWS call that failed for want of an answer (a timeout, a reset, a reply that
+    is not AWS's) and escaped every handler; None for anything else (a bug)."""
+    if "botocore" not in sys.modules:
+        return None
+    import botocore.exceptions
+    import botocore.parsers
+
+    if not isinstance(exc, (botocore.exceptions.HTTPClientError, botocore.exceptions.ConnectionError,
+                            botocore.parsers.ResponseParserError)):
+        return None
+    from opsctl.aws import endpoint_url, get_timeout
+
+    where = f"AWS_ENDPOINT_URL {endpoint_url()}" if endpoint_url() else "AWS"
+    detail = next((line.strip() for line in str(exc).splitlines() if line.strip()), type(exc).__name__)
+    return (f"an AWS call got no usable answer from {where} ({detail}); each call waits at most "
+            f"--timeout {get_timeout():g}s per attempt; check the network or AWS_ENDPOINT_URL")
+
+
 def main() -> None:
     """Console-script entry: user errors on one line (exit 2), bugs as exit 4."""
+    _second_interrupt_exits()
     try:
         cli.main(prog_name="opsctl")
+    except SystemExit as done:
+        if done.code == EXIT_INTERRUPTED:
+            _exit_now(EXIT_INTERRUPTED)
+        raise
     except RecursionError:
         click.echo("opsctl: an input file is nested too deeply to read (thousands of levels); check the files you passed",
                    err=True)
@@ -977,6 +1100,10 @@ def main() -> None:
             sys.exit(EXIT_USAGE)
         if os.environ.get("OPSCTL_DEBUG"):
             traceback.print_exc()
+        failure = _endpoint_failure(exc)
+        if failure:
+            click.echo(f"opsctl: {failure}", err=True)
+            sys.exit(EXIT_USAGE)
         click.echo(f"opsctl: internal error: {type(exc).__name__}: {exc} (set OPSCTL_DEBUG=1 for the traceback; please report it)",
                    err=True)
         sys.exit(4)

@@ -9,6 +9,7 @@ the wrong type, an unknown check id or parameter is a one-line error naming file
     pillars: []                   # security, availability, scalability, performance, cost, operations
     min_severity: info
     fail_on: high                 # critical | high | medium | low | info | none
+    fail_on_savings: 100          # USD a month: exit 1 on new waste (with --baseline) or savings above it
     workers: 16
     checks:                       # per-check parameters (see `opsctl checks list`)
       autoscaling.group_min_capacity:
@@ -39,6 +40,8 @@ class Config:
     pillars: list[str] = field(default_factory=list)
     min_severity: str | None = None
     fail_on: str | None = None
+    #: USD a month (--fail-on-savings); None: money never fails the run
+    fail_on_savings: float | None = None
     workers: int | None = None
     check_params: dict[str, dict[str, Any]] = field(default_factory=dict)
     #: parsed values of the sections other modules own (SECTIONS), by key
@@ -174,6 +177,7 @@ def parse_config(text: str, path: str, registry: dict[str, Any]) -> Config:
         "pillars": lambda n: setattr(cfg, "pillars", _str_list(path, n, "pillars", PILLARS)),
         "min_severity": lambda n: setattr(cfg, "min_severity", _choice(path, n, "min_severity", tuple(s.value for s in Severity))),
         "fail_on": lambda n: setattr(cfg, "fail_on", _choice(path, n, "fail_on", FAIL_ON_CHOICES)),
+        "fail_on_savings": lambda n: setattr(cfg, "fail_on_savings", _usd_limit(path, n, "fail_on_savings")),
         "workers": lambda n: setattr(cfg, "workers", _workers(path, n)),
         "checks": lambda n: setattr(cfg, "check_params", _check_params(path, n, registry)),
     }
@@ -225,6 +229,15 @@ scalar = _scalar
 str_list = _str_list
 
 
+def _usd_limit(path: str, node: yaml.Node, key: str) -> float:
+    """A monthly figure in USD: a finite number of at least 0."""
+    value = _scalar(path, node, key)
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value != value or value in (
+            float("inf"), float("-inf")) or value < 0:
+        raise _err(path, node, f"{key} must be a number of USD a month, at least 0, got {value!r}")
+    return float(value)
+
+
 def _workers(path: str, node: yaml.Node) -> int:
     value = _scalar(path, node, "workers")
     if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= 64:
@@ -239,8 +252,10 @@ def load_config(path: str | None, registry: dict[str, Any], cwd: Path | None = N
         if not candidate.is_file():
             return Config()
         path = str(candidate)
+    from opsctl.errors import read_text_file  # a FIFO or device is refused, not waited on
+
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        text = read_text_file(path)
     except OSError as exc:
         raise UsageError(f"--config: cannot read {path} ({exc.strerror or exc})") from None
     except UnicodeDecodeError as exc:

@@ -14,6 +14,12 @@ either result lands in exactly one category:
   this time. Not resolved: nobody looked.
 * **waived** — FAIL before, WAIVED now: accepted, not fixed.
 
+The money (``savings``): the potential monthly savings of each result (its priced FAILs, each
+resource once, as ``summary.savings`` counts them) before, now and the change, in total and per
+check (only the checks whose figure changed), plus ``new_waste_monthly_usd`` (the figures of the
+new FAILs) and ``resolved_monthly_usd`` (the figures the resolved FAILs carried before). Every
+entry carries its ``monthly_savings_usd`` (a resolved one, the figure it had before).
+
 Scores per pillar are compared when both results carry ``summary.scores``, and per tier of the
 architecture spec (``tier_scores``: tier → old, new, delta) when both carry ``summary.tier_scores``
 — a tier only one of them has (the spec changed) shows with ``None`` on the other side.
@@ -28,10 +34,10 @@ from pathlib import Path
 from typing import Any
 
 from opsctl.errors import UsageError, not_utf8
+from opsctl.findings import severity_rank
 
 CATEGORIES = ("new", "resolved", "unchanged", "unknown", "waived")
 _WORST = ("FAIL", "ERROR", "WAIVED", "SKIPPED", "PASS")  # findings.STATUS_ORDER
-SEVERITY_RANK = {"critical": 4, "high": 3, "medium": 2, "low": 1, "info": 0}
 
 
 Key = tuple[str, str, str]
@@ -58,12 +64,16 @@ def _by_key(findings: Iterable[dict[str, Any]], account: str = "") -> dict[Key, 
     return out
 
 
-def _entry(f: dict[str, Any], before: str | None, after: str | None, note: str = "") -> dict[str, Any]:
+def _entry(f: dict[str, Any], before: str | None, after: str | None, note: str = "",
+           savings: Any = None) -> dict[str, Any]:
+    """One finding of the diff; ``savings`` is the figure it carries (``f``'s own unless given)."""
+    figure = f.get("monthly_savings_usd") if savings is None else savings
     return {
         **({"account": f["account"]} if f.get("account") else {}),
         "check_id": f["check_id"], "resource_id": f["resource_id"], "region": f.get("region", ""),
         "severity": f.get("severity", "info"), "pillar": f.get("pillar", ""), "title": f.get("title", ""),
         "before": before, "after": after, "message": f.get("message", ""), "note": note,
+        "monthly_savings_usd": _number(figure),
     }
 
 
@@ -73,6 +83,8 @@ def diff_results(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
     after = _by_key(new.get("findings", []), str(new.get("account") or ""))
     ran_now = set(new.get("checks_run", []))
     out: dict[str, list[dict[str, Any]]] = {c: [] for c in CATEGORIES}
+    new_fails: list[dict[str, Any]] = []  # the findings behind "new" and "resolved", for the money
+    resolved_fails: list[dict[str, Any]] = []
     for k, f in after.items():
         if f["status"] != "FAIL":
             continue
@@ -84,24 +96,28 @@ def diff_results(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
             note = {None: "not reported before", "ERROR": "could not be evaluated before",
                     "WAIVED": "waiver no longer applies", "SKIPPED": "skipped before", "PASS": "passed before"}[prev]
             out["new"].append(_entry(f, prev, "FAIL", note))
+            new_fails.append(f)
     for k, f in before.items():
         if f["status"] != "FAIL" or (k in after and after[k]["status"] == "FAIL"):
             continue
         now = after.get(k)
         status = now["status"] if now else None
         if status == "PASS":
-            out["resolved"].append(_entry(now, "FAIL", "PASS", "passes now"))
+            out["resolved"].append(_entry(now, "FAIL", "PASS", "passes now", f.get("monthly_savings_usd")))
+            resolved_fails.append(f)
         elif status == "WAIVED":
-            out["waived"].append(_entry(now, "FAIL", "WAIVED", "accepted by a waiver, not fixed"))
+            out["waived"].append(_entry(now, "FAIL", "WAIVED", "accepted by a waiver, not fixed",
+                                        f.get("monthly_savings_usd")))
         elif status is None and f["check_id"] in ran_now:
             out["resolved"].append(_entry(f, "FAIL", None, "no longer reported: the resource is gone"))
+            resolved_fails.append(f)
         elif status is None:
             out["unknown"].append(_entry(f, "FAIL", None, "the check did not run this time"))
         else:
             note = "could not be evaluated now" if status == "ERROR" else "skipped now"
             out["unknown"].append(_entry(now, "FAIL", status, note))
     for entries in out.values():
-        entries.sort(key=lambda e: (-SEVERITY_RANK.get(e["severity"], 0), e["check_id"], e["resource_id"],
+        entries.sort(key=lambda e: (-severity_rank(e["severity"]), e["check_id"], e["resource_id"],
                                     e.get("account", "")))
     warnings = []
     if (old.get("accounts") is None) != (new.get("accounts") is None):
@@ -125,6 +141,7 @@ def diff_results(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
         "findings": out,
         "scores": compare_scores(old, new),
         "tier_scores": compare_tier_scores(old, new),
+        "savings": compare_savings(old, new, new_fails, resolved_fails),
         "warnings": warnings,
     }
 
@@ -190,6 +207,53 @@ def compare_tier_scores(old: dict[str, Any], new: dict[str, Any]) -> dict[str, d
     return out
 
 
+def _findings(entries: Iterable[Any]) -> list[Any]:
+    """Finding objects of finding dicts, leaving out an entry they cannot be made of (hand-edited)."""
+    from opsctl.findings import Finding
+
+    out = []
+    for d in entries:
+        try:
+            out.append(Finding.from_dict(d))
+        except (KeyError, TypeError, ValueError):
+            continue
+    return out
+
+
+def _money(x: float) -> float:
+    return round(x, 2) + 0.0  # never -0.0
+
+
+def compare_savings(old: dict[str, Any], new: dict[str, Any], new_fails: Iterable[dict[str, Any]] = (),
+                    resolved_fails: Iterable[dict[str, Any]] = ()) -> dict[str, Any]:
+    """The potential monthly savings of both results (``summary.savings`` recomputed from the
+    findings, so results of any version compare): ``total`` old, new and delta; ``by_check`` the
+    same for each check whose figure changed (largest change first); ``new_waste_monthly_usd``
+    the figures of ``new_fails`` (the FAIL findings new in ``new``) and ``resolved_monthly_usd``
+    those of ``resolved_fails`` (the FAILs of ``old`` resolved since), each counted as the
+    totals count them (one figure per resource: opsctl.engine.savings_summary)."""
+    from opsctl.engine import savings_summary
+
+    a = savings_summary(_findings(old.get("findings", [])))
+    b = savings_summary(_findings(new.get("findings", [])))
+    waste = savings_summary(_findings(new_fails))
+    fixed = savings_summary(_findings(resolved_fails))
+    by_check = {}
+    for cid in dict.fromkeys([*b["by_check"], *a["by_check"]]):
+        x, y = float(a["by_check"].get(cid, 0.0)), float(b["by_check"].get(cid, 0.0))
+        if round(y - x, 2):
+            by_check[cid] = {"old": x, "new": y, "delta": _money(y - x)}
+    by_check = dict(sorted(by_check.items(), key=lambda kv: (-abs(kv[1]["delta"]), kv[0])))
+    return {
+        "currency": "USD",
+        "total": {"old": float(a["total_monthly_usd"]), "new": float(b["total_monthly_usd"]),
+                  "delta": _money(b["total_monthly_usd"] - a["total_monthly_usd"])},
+        "by_check": by_check,
+        "new_waste_monthly_usd": float(waste["total_monthly_usd"]),
+        "resolved_monthly_usd": float(fixed["total_monthly_usd"]),
+    }
+
+
 def new_failures(baseline: dict[str, Any], findings: Iterable[Any], account: str = "") -> set[Key]:
     """Keys (finding_key) of the FAIL findings (Finding objects) that were not FAIL in the baseline
     result dict; ``account`` is the new result's, for findings that name none."""
@@ -203,8 +267,10 @@ def new_failures(baseline: dict[str, Any], findings: Iterable[Any], account: str
 def load_result(path: str | Path, flag: str) -> dict[str, Any]:
     """Read a result JSON written by `opsctl audit --format json` (or --report-dir). Bad input is a
     one-line UsageError naming the file (and line, for JSON syntax)."""
+    from opsctl.errors import read_text_file  # a FIFO or device is refused, not waited on
+
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        text = read_text_file(path)
     except OSError as exc:
         raise UsageError(f"{flag}: cannot read {path} ({exc.strerror or exc})") from None
     except UnicodeDecodeError as exc:

@@ -23,7 +23,9 @@ from opsctl.report.diff_report import DIFF_FORMATS
 @format_option(DIFF_FORMATS, help="table for the terminal, markdown for a pull request or job summary, json for tools.")
 @output_file_option("Write the diff to FILE instead of standard output.")
 @click.option("--hide-unchanged", is_flag=True, help="Leave out the findings that FAIL in both results.")
-def diff_command(old, new, fmt, output, hide_unchanged) -> None:
+@click.option("--fail-on-savings", type=click.FloatRange(min=0), metavar="USD",
+              help="Exit 1 when the new waste (the monthly savings of the FAILs new in NEW.json) is above USD.")
+def diff_command(old, new, fmt, output, hide_unchanged, fail_on_savings) -> None:
     """Compare two JSON results: new, resolved and unchanged findings, and scores.
 
     Findings are matched by check id and resource (ARN). Only FAILs make a difference:
@@ -36,14 +38,19 @@ def diff_command(old, new, fmt, output, hide_unchanged) -> None:
       waived     FAIL before, WAIVED now: accepted, not fixed
 
     Scores per pillar are compared when both results have them (summary.scores), and per tier
-    of the architecture when both have summary.tier_scores. Exit code 0, or 2 when a file is not
-    an opsctl JSON result.
+    of the architecture when both have summary.tier_scores. The money: the potential savings
+    per month before and now, in total and per check, the new waste (the figures of the new
+    FAILs) and the resolved money (those of the FAILs fixed).
+
+    Exit code 0; 1 with --fail-on-savings USD when the new waste is above USD a month; 2 when a
+    file is not an opsctl JSON result.
 
     \b
     Examples:
       opsctl report diff yesterday.json today.json
       opsctl report diff old.json new.json --format markdown >> "$GITHUB_STEP_SUMMARY"
-      opsctl report diff old.json new.json --format json | jq '.counts'
+      opsctl report diff old.json new.json --format json | jq '.counts, .savings'
+      opsctl report diff old.json new.json --fail-on-savings 25   # exit 1 on over $25/month of new waste
     """
 
     from opsctl.diff import diff_results, load_result
@@ -56,6 +63,11 @@ def diff_command(old, new, fmt, output, hide_unchanged) -> None:
         for warning in diff["warnings"]:  # in the file too; said here so a script's log shows it
             click.echo(f"warning: {warning}", err=True)
         click.echo(f"wrote {output}", err=True)
+    waste = diff["savings"]["new_waste_monthly_usd"]
+    if fail_on_savings is not None and waste > fail_on_savings:
+        click.echo(f"opsctl: --fail-on-savings {fail_on_savings:g}: new waste since {old} is ${waste:,.2f}/month, "
+                   f"above ${fail_on_savings:,.2f} (exit 1)", err=True)
+        sys.exit(1)
 
 
 def register(cli: click.Group) -> None:
