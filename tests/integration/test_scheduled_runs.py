@@ -220,7 +220,6 @@ def test_cron_wrapper_overlap_stops_in_one_line_and_a_killed_run_never_jams_the_
 
 @pytest.mark.skipif(__import__("shutil").which("flock") is None, reason="flock(1) (util-linux) is not installed")
 def test_cron_wrapper_waits_for_a_run_that_ends_within_opsctl_lock_wait(tmp_path):
-    import time
 
     reports = tmp_path / "reports"
     first = _start_cron(reports, _stub_opsctl(tmp_path, 1.5))
