@@ -23,6 +23,7 @@ Writing a collector::
 
 from __future__ import annotations
 
+import copy
 import json
 import os
 import re
@@ -220,10 +221,13 @@ class CollectContext:
         if owner:
             try:
                 self.calls += 1
-                fut.set_result(thunk())
+                fut.set_result(_fact(thunk()))
             except BaseException as exc:  # noqa: BLE001 - handed to every waiter, re-raised below
-                fut.set_exception(exc)
-        return fut.result()
+                fut.set_exception(_bare(exc))
+        err = fut.exception()
+        if err is None:
+            return fut.result()
+        raise _copy_of(err)  # a copy: raising the memo's own error would tie this caller's frames to it
 
     def _call(self, service, region, operation, params, resource_type, resource_id, not_found) -> tuple[Any, CoverageGap | None]:
         params = params or {}
@@ -422,6 +426,38 @@ class CollectContext:
     def arn(self, service: str, region: str, resource: str) -> str:
         region = "" if region == GLOBAL else region
         return f"arn:{self.partition}:{service}:{region}:{self.account}:{resource}"
+
+
+def _fact(value: Any) -> Any:
+    """What the memo keeps of a response: the response without botocore's ResponseMetadata
+    (request id, HTTP headers, retry counts), which no collector reads."""
+    if isinstance(value, dict):
+        value.pop("ResponseMetadata", None)
+    return value
+
+
+def _bare(exc: BaseException) -> BaseException:
+    """What the memo keeps of a failed call: the error without its traceback and chained context
+    (they hold the frames of the call — its locals, the HTTP response — alive for the whole run,
+    through reference cycles), and a ClientError's response reduced to its error and HTTP status."""
+    exc.__traceback__ = None
+    exc.__context__ = None
+    response = getattr(exc, "response", None)
+    if isinstance(exc, botocore.exceptions.ClientError) and isinstance(response, dict):
+        status = (response.get("ResponseMetadata") or {}).get("HTTPStatusCode")
+        exc.response = {"Error": response.get("Error") or {},
+                        **({"ResponseMetadata": {"HTTPStatusCode": status}} if status is not None else {})}
+    return exc
+
+
+def _copy_of(exc: BaseException) -> BaseException:
+    """A fresh copy of a memoised error to raise (its traceback is this raise's alone)."""
+    try:
+        clone = copy.copy(exc)
+    except Exception:  # noqa: BLE001 - an error type that cannot be copied is raised as it is
+        return exc
+    clone.__traceback__ = None
+    return clone
 
 
 def _op_key(operation: str) -> str:

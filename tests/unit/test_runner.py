@@ -178,3 +178,22 @@ def test_a_crashing_collector_is_a_gap_and_the_others_keep_their_data(monkeypatc
     assert snap.collected == {"kms.key": ["us-east-1"], "sns.topic": []}
     (gap,) = snap.coverage
     assert (gap.error_code, gap.resource_type, gap.operation) == ("CollectorError", "sns.topic", "broken")
+
+
+def test_the_memo_keeps_facts_not_responses_or_tracebacks(ctx):
+    """Issue 15: a memoised response drops botocore's ResponseMetadata; a memoised failure keeps no
+    traceback or chained context (they hold the call's frames alive for the whole run), and its
+    ClientError response is reduced to the error and the HTTP status — what coverage needs."""
+    aws, c = ctx
+    aws.stub("sns").add_response("get_topic_attributes", {"Attributes": {"SubscriptionsConfirmed": "2"},
+                                                          "ResponseMetadata": {"RequestId": "r", "HTTPHeaders": {"a": "b"}}},
+                                 {"TopicArn": "arn:t"})
+    aws.stub("sns").add_client_error("list_topics", "AccessDenied", "not allowed", http_status_code=403)
+    assert c.call("sns", "us-east-1", "get_topic_attributes", {"TopicArn": "arn:t"}) == {
+        "Attributes": {"SubscriptionsConfirmed": "2"}}
+    assert c.paginate("sns", "us-east-1", "list_topics", "Topics", resource_type="sns.topic") is None
+    kept = [f.exception() for f in c._memo.values() if f.exception() is not None]
+    assert len(kept) == 1 and kept[0].__traceback__ is None and kept[0].__context__ is None
+    assert kept[0].response == {"Error": {"Code": "AccessDenied", "Message": "not allowed"},
+                                "ResponseMetadata": {"HTTPStatusCode": 403}}
+    assert c.coverage[0].error_code == "AccessDenied"  # what the gap says is unchanged
