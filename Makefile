@@ -7,7 +7,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat setup.cfg pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: demo test test-fast lint bench bench-org venv clean docs chromium
+.PHONY: demo test test-fast lint bench bench-org bench-memory venv clean docs chromium
 
 $(STAMP):
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -43,6 +43,9 @@ bench: venv
 
 bench-org: venv
 	$(BIN)/python benchmarks/bench_org.py
+
+bench-memory: venv
+	$(BIN)/python benchmarks/bench_memory.py --sizes 1000,3000 --trace-size 1000
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache .ruff_cache
