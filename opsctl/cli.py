@@ -1081,7 +1081,16 @@ def _endpoint_failure(exc: BaseException) -> str | None:
 
 def main() -> None:
     """Console-script entry: user errors on one line (exit 2), bugs as exit 4."""
+    previous = signal.getsignal(signal.SIGINT)
     _second_interrupt_exits()
+    try:
+        _main()
+    finally:  # a caller in the same process (a test, an embedding tool) gets its own handler back
+        if threading.current_thread() is threading.main_thread() and signal.getsignal(signal.SIGINT) is not previous:
+            signal.signal(signal.SIGINT, previous)
+
+
+def _main() -> None:
     try:
         cli.main(prog_name="opsctl")
     except SystemExit as done:

@@ -31,6 +31,21 @@ def _clean_aws_env(monkeypatch):
         monkeypatch.delenv(var, raising=False)
 
 
+@pytest.fixture(autouse=True)
+def _sigint_handler_restored():
+    """A test that leaves a SIGINT handler behind (opsctl.cli.main installs one) must not turn a
+    later test's simulated Ctrl-C into an exit of pytest itself: the handler is put back after
+    each test, and a leak is a failure of the test that leaked."""
+    import signal
+
+    before = signal.getsignal(signal.SIGINT)
+    yield
+    after = signal.getsignal(signal.SIGINT)
+    if after is not before:
+        signal.signal(signal.SIGINT, before)
+        pytest.fail(f"the test left SIGINT handled by {after!r}")
+
+
 @pytest.fixture
 def moto_aws():
     """An opsctl Aws object whose clients are intercepted by moto in-process."""
