@@ -58,7 +58,8 @@ def _columns(topology: dict[str, Any]) -> list[tuple[str, dict[str, Any] | None,
     return out
 
 
-_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff\ufffe\uffff]")
+#: What XML 1.0 cannot carry even escaped, once inert_line has escaped the control characters.
+_NOT_XML = re.compile("[\ud800-\udfff\ufffe\uffff]")
 _MM_ESCAPES = {"#": "#35;", '"': "#quot;", "<": "#lt;", ">": "#gt;", "|": "#124;", "`": "#96;", "%": "#37;",
                "&": "#38;", "\\": "#92;"}
 _MM_SPECIAL = re.compile("[" + re.escape("".join(_MM_ESCAPES)) + "]")
@@ -68,7 +69,7 @@ def _text(text: Any) -> str:
     """One line of plain text: whitespace runs (newlines too) become one space, control and bidi
     characters are shown escaped (opsctl.escape.inert_line: ``\\x1b``, ``\\u202e``), and what XML
     cannot carry (lone surrogates, U+FFFE/U+FFFF) goes."""
-    return _CONTROL.sub("", inert_line(text))
+    return _NOT_XML.sub("", inert_line(text))
 
 
 def _esc(text: Any) -> str:

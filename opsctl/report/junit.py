@@ -63,12 +63,6 @@ def _details(f: Finding, base_url: str | None) -> str:
     return _x("\n".join(lines))
 
 
-def _xi(value: Any) -> str:
-    """Text from AWS Organizations (account names, OU paths, reasons): control characters shown
-    escaped, then made XML-safe."""
-    return _x(inert(value))
-
-
 def _counts(findings: list[Finding]) -> dict[Status, int]:
     return {s: sum(1 for f in findings if f.status is s) for s in Status}
 
@@ -90,27 +84,27 @@ def _suite_attrs(name: str, findings: list[Finding], counts: dict[Status, int], 
 def _cases(suite: ET.Element, findings: list[Finding], base_url: str | None) -> None:
     for f in findings:
         case = ET.SubElement(suite, "testcase", {
-            "classname": _xi(f.check_id),
-            "name": _xi(f"{f.resource_id} ({f.region})"),
+            "classname": _x(f.check_id),
+            "name": _x(f"{f.resource_id} ({f.region})"),
             "time": "0",
         })
         if f.status is Status.FAIL:
-            el = ET.SubElement(case, "failure", {"message": _xi(f.message), "type": f.severity.value})
+            el = ET.SubElement(case, "failure", {"message": _x(f.message), "type": f.severity.value})
             el.text = _details(f, base_url)
         elif f.status is Status.ERROR:
-            el = ET.SubElement(case, "error", {"message": _xi(f.message), "type": "ERROR"})
+            el = ET.SubElement(case, "error", {"message": _x(f.message), "type": "ERROR"})
             el.text = _details(f, base_url)
         elif f.status is Status.SKIPPED:
-            ET.SubElement(case, "skipped", {"message": _xi(f.message)})
+            ET.SubElement(case, "skipped", {"message": _x(f.message)})
         elif f.status is Status.WAIVED:
-            ET.SubElement(case, "skipped", {"message": _xi(f"{waiver_text(f)} — {f.message}")})
+            ET.SubElement(case, "skipped", {"message": _x(f"{waiver_text(f)} — {f.message}")})
 
 
 def _account_suite(root: ET.Element, row: AccountRow, findings: list[Finding], timestamp: str,
                    base_url: str | None) -> None:
     """One account of an organisation result: its findings as test cases, who it is in properties."""
     counts = _counts(findings)
-    suite = ET.SubElement(root, "testsuite", _suite_attrs(_xi(f"opsctl audit {row.title}"), findings, counts, timestamp))
+    suite = ET.SubElement(root, "testsuite", _suite_attrs(_x(f"opsctl audit {row.title}"), findings, counts, timestamp))
     props = ET.SubElement(suite, "properties")
     values = [("account", row.id), ("account_name", row.name), ("ou_path", row.ou_path), ("status", row.status)]
     if not row.reached:
@@ -119,10 +113,10 @@ def _account_suite(root: ET.Element, row: AccountRow, findings: list[Finding], t
     if row.savings:
         values.append(("monthly_savings_usd", f"{row.savings:.2f}"))
     for name, value in values:
-        ET.SubElement(props, "property", {"name": name, "value": _xi(value)})
+        ET.SubElement(props, "property", {"name": name, "value": _x(value)})
     _cases(suite, findings, base_url)
     if not row.reached:
-        ET.SubElement(suite, "system-out").text = _xi(row.status_line)
+        ET.SubElement(suite, "system-out").text = _x(row.status_line)
 
 
 def render_junit(result: Result, *, runbook_base_url: str | None = None) -> str:
@@ -140,7 +134,7 @@ def render_junit(result: Result, *, runbook_base_url: str | None = None) -> str:
         "time": "0",
     })
     if result.is_org:
-        root.set("name", _xi(f"opsctl audit {org_scope(result)}"))
+        root.set("name", _x(f"opsctl audit {org_scope(result)}"))
         for row, findings in findings_by_account(result, account_rows(result)):
             _account_suite(root, row, findings, timestamp, runbook_base_url)
         by_pillar = {}  # an organisation result's suites are its accounts

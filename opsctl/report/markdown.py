@@ -29,7 +29,7 @@ from collections import Counter
 from typing import Any
 
 from opsctl.engine import Result
-from opsctl.escape import inert, inert_line
+from opsctl.escape import inert_line
 from opsctl.findings import SEVERITIES, Finding, Status, severity_rank
 from opsctl.report.common import resource_label
 from opsctl.report.helpers import (
@@ -73,12 +73,6 @@ def md(text: Any, limit: int = 500) -> str:
     return _MD_SPECIAL.sub(r"\\\1", s)
 
 
-def mdi(text: Any, limit: int = 500) -> str:
-    """:func:`md` of text with its control characters shown escaped (opsctl.escape.inert): for the
-    account names, OU paths and reasons of an organisation result."""
-    return md(inert(text), limit)
-
-
 def _link(text: str, url: str) -> str:
     url = url.replace(" ", "%20").replace("(", "%28").replace(")", "%29").replace("<", "%3C").replace(">", "%3E")
     return f"[{md(text)}]({url})"
@@ -117,7 +111,7 @@ def _account_cell(accounts: dict[str, AccountRow] | None, f: Finding) -> str:
     if accounts is None:
         return ""
     row = row_of(accounts, f.account)
-    return f"| {mdi(row.name, 60)}<br>{mdi(f.account, 20)} " if row.name else f"| {mdi(f.account, 20)} "
+    return f"| {md(row.name, 60)}<br>{md(f.account, 20)} " if row.name else f"| {md(f.account, 20)} "
 
 
 def _finding_row(f: Finding, base_url: str | None, accounts: dict[str, AccountRow] | None = None) -> str:
@@ -150,7 +144,7 @@ def render_markdown(result: Result, *, runbook_base_url: str | None = None, max_
     accounts = account_index(rows_) if result.is_org else None
     acol, asep = ("| Account ", "|---") if result.is_org else ("", "")
     if result.is_org:
-        budget.add(f"## opsctl audit — {mdi(org_scope(result))} ({org_counts(rows_)})", force=True)
+        budget.add(f"## opsctl audit — {md(org_scope(result))} ({org_counts(rows_)})", force=True)
     else:
         budget.add(f"## opsctl audit — account {md(result.account)}", force=True)
     budget.add(force=True)
@@ -268,7 +262,7 @@ def render_markdown(result: Result, *, runbook_base_url: str | None = None, max_
         if result.coverage and result.is_org:
             by_account = Counter((g.account, g.service, g.region, g.operation, g.error_code) for g in result.coverage)
             block += ["| Account | Service | Region | Operation | Error | Calls |", "|---|---|---|---|---|---:|"]
-            block += [f"| {mdi(a)} | {md(s)} | {md(r)} | {md(o)} | {md(e)} | {n} |"
+            block += [f"| {md(a)} | {md(s)} | {md(r)} | {md(o)} | {md(e)} | {n} |"
                       for (a, s, r, o, e), n in sorted(by_account.items())]
             block.append("")
         elif result.coverage:
@@ -325,8 +319,8 @@ def _accounts_table(budget: _Budget, result: Result, rows: list[AccountRow], sum
     lines = ["### Accounts, worst first", "",
              "| Account | Name | OU | Status | Score | FAIL | Savings / month |", "|---|---|---|---|---:|---|---:|"]
     for r in rows:
-        status = "audited" if r.reached else (f"**NOT REACHED**: {mdi(r.reason, 300)}" if r.reason else "**NOT REACHED**")
-        lines.append(f"| {mdi(r.id, 20)} | {mdi(r.name, 60)} | {mdi(r.ou_path, 120)} | {status} | {r.score_text} "
+        status = "audited" if r.reached else (f"**NOT REACHED**: {md(r.reason, 300)}" if r.reason else "**NOT REACHED**")
+        lines.append(f"| {md(r.id, 20)} | {md(r.name, 60)} | {md(r.ou_path, 120)} | {status} | {r.score_text} "
                      f"| {fails_text(r.failed_by_severity, compact=False)} | {usd(r.savings) if r.savings else ''} |")
     t = org_totals(result, rows, summary)
     lines += [f"| **all** | | | **{t['audited']} of {t['accounts']} audited** | **{score_text(t['score'])}** "
@@ -334,7 +328,7 @@ def _accounts_table(budget: _Budget, result: Result, rows: list[AccountRow], sum
               "<sub>Each account's score is over its own findings; an account not reached has no score and is "
               "listed first (its checks are ERROR, never PASS).</sub>", ""]
     if skipped_text(result):
-        lines += [mdi(skipped_text(result), 4000), ""]
+        lines += [md(skipped_text(result), 4000), ""]
     for line in lines:
         budget.add(line, force=True)
 

@@ -174,12 +174,6 @@ def org_totals(result: Result, rows: list[AccountRow], summary: dict[str, Any] |
     }
 
 
-def regions_of(rows: list[AccountRow], result: Result) -> list[str]:
-    """Every region any account was audited in (the result's own list when it has one)."""
-    if result.regions:
-        return list(result.regions)
-    return sorted({reg for r in rows for reg in r.regions})
-
 
 def skipped_accounts(result: Result) -> list[tuple[str, str, str]]:
     """(id, name, why) of the accounts discovery left out on purpose (not ACTIVE, excluded …)."""

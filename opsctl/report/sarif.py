@@ -191,12 +191,12 @@ def _run(fails: list[Finding], *, automation_id: str, properties: dict[str, Any]
         if f.check_id not in index:
             index[f.check_id] = len(rules)
             rules.append(_rule(f.check_id, f, lookup(f.check_id), base_url))
-    account_text = f" Account: {inert(account.title)}." if account is not None else ""
+    account_text = f" Account: {account.title}." if account is not None else ""
     results = []
     for f in kept:
         digest = fingerprint(f.check_id, f.resource_id)
-        message = inert(f.message.strip() or f.title)
-        text = f"{message} Resource: {inert(f.resource_id)} ({inert(f.region)}).{account_text}"
+        message = f.message.strip() or f.title
+        text = f"{message} Resource: {f.resource_id} ({f.region}).{account_text}"
         if f.monthly_savings_usd:
             text += f" Potential savings: ${f.monthly_savings_usd:,.2f}/month."
         results.append({
@@ -209,8 +209,7 @@ def _run(fails: list[Finding], *, automation_id: str, properties: dict[str, Any]
                     "artifactLocation": {"uri": uri, "uriBaseId": "%SRCROOT%"},
                     "region": {"startLine": line, "startColumn": 1, "endLine": line, "endColumn": 2},
                 },
-                "logicalLocations": [{"name": inert(f.resource_id), "fullyQualifiedName": inert(f.resource_id),
-                                      "kind": "resource"}],
+                "logicalLocations": [{"name": f.resource_id, "fullyQualifiedName": f.resource_id, "kind": "resource"}],
             }],
             "partialFingerprints": {FINGERPRINT_KEY: digest, "primaryLocationLineHash": f"{digest[:16]}:1"},
             "properties": {
@@ -238,7 +237,7 @@ def _run(fails: list[Finding], *, automation_id: str, properties: dict[str, Any]
         "properties": properties,
     }
     if left_out:
-        whose = f"account {inert(account.title)}" if account is not None else "this audit"
+        whose = f"account {account.title}" if account is not None else "this audit"
         properties["truncated"] = {"results_total": len(fails), "results_kept": len(kept), "results_left_out": left_out}
         run["invocations"] = [{
             "executionSuccessful": True,
@@ -318,13 +317,13 @@ def _org_runs(result: Result, common: dict[str, Any]) -> tuple[list[dict[str, An
     org_id = _org_id(result)
     for row, findings in findings_by_account(result, account_rows(result)):
         if not row.reached:
-            without.append({"id": row.id, "name": inert(row.name), "reason": inert(row.reason)})
+            without.append({"id": row.id, "name": row.name, "reason": row.reason})
             continue
         fails = [f for f in findings if f.status is Status.FAIL]
         properties: dict[str, Any] = {
             "account": row.id,
-            "account_name": inert(row.name),
-            "ou_path": inert(row.ou_path),
+            "account_name": row.name,
+            "ou_path": row.ou_path,
             "organization": org_id,
             "regions": list(row.regions) or list(result.regions),
             "scores": row.scores,
