@@ -144,7 +144,7 @@ def audit_organization(
     returns its Result and API call count; ``regions`` None means the account's enabled regions.
     A KeyboardInterrupt stops every collection at its next call; the accounts done so far are
     kept and the rest are marked not reached (``interrupted`` is then True)."""
-    from opsctl.collect.runner import STOP_GRACE_SECONDS, Cancelled
+    from opsctl.collect.runner import STOP_GRACE_SECONDS, Cancelled, stop_and_wait
     from opsctl.org_access import AccessFailure, AccountAccess
 
     partition = identity.get("partition", "aws")
@@ -211,12 +211,8 @@ def audit_organization(
                     progress(_label(running) or f"{account.id} {account.name}".strip(), len(outcomes), len(accounts))
     except KeyboardInterrupt:
         interrupted = True
-        stop.set()
-        for fut in futures:
-            fut.cancel()
-        # an account's collection stops at its next call; a call in flight is not waited for past the
-        # grace (its read timeout ends it), and its account is marked not reached
-        wait([f for f in futures if not f.cancelled()], timeout=STOP_GRACE_SECONDS)
+        # an account still running after the grace is marked not reached
+        stop_and_wait(stop, futures, STOP_GRACE_SECONDS)
         for fut, account in futures.items():
             if account.id not in outcomes:
                 settled = fut.done() and not fut.cancelled() and fut.exception() is None

@@ -428,6 +428,16 @@ class CollectContext:
         return f"arn:{self.partition}:{service}:{region}:{self.account}:{resource}"
 
 
+def stop_and_wait(stop: threading.Event, futures: Iterable[Future], grace: float) -> None:
+    """After Ctrl-C: every task stops at its next call, the queued ones never start, and the calls
+    in flight get `grace` seconds (a blocked socket read is not waited for past it)."""
+    stop.set()
+    futures = list(futures)
+    for fut in futures:
+        fut.cancel()
+    wait([f for f in futures if not f.done()], timeout=grace)
+
+
 def _fact(value: Any) -> Any:
     """What the memo keeps of a response: the response without botocore's ResponseMetadata
     (request id, HTTP headers, retry counts), which no collector reads."""
@@ -593,10 +603,7 @@ def collect(
                     fut.result()  # Cancelled when someone else set `stop`
     except KeyboardInterrupt:
         interrupted = True
-        stop.set()
-        for fut in futures:
-            fut.cancel()
-        wait([f for f in futures if not f.done()], timeout=grace)
+        stop_and_wait(stop, futures, grace)
     except Cancelled:
         stop.set()
         raise
