@@ -45,7 +45,7 @@ from typing import Any
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-from bench_org import measured, opsctl_bin, sandbox_env, verdict  # noqa: E402 - benchmarks/ is not a package
+from bench_org import measured, opsctl_bin, peak_rss_mb, sandbox_env, verdict  # noqa: E402 - benchmarks/ is not a package
 from synthetic_seed import REGIONS, Seeded, seed_synthetic  # noqa: E402
 
 OUT_DIR = os.path.join(HERE, "out")
@@ -354,14 +354,7 @@ class Server:
         return self.info["url"]
 
     def peak_rss_mb(self) -> float | None:
-        try:
-            with open(f"/proc/{self.proc.pid}/status") as fh:
-                for line in fh:
-                    if line.startswith("VmHWM:"):
-                        return int(line.split()[1]) / 1024
-        except OSError:
-            pass
-        return None
+        return peak_rss_mb(self.proc.pid)
 
     def __exit__(self, *exc: object) -> None:
         self.rss_mb = self.peak_rss_mb()

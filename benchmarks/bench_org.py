@@ -78,6 +78,18 @@ def log(message: str) -> None:
     print(f"[bench_org {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
 
 
+def peak_rss_mb(pid: int) -> float | None:
+    """A running process's peak resident set (VmHWM) in MB; None where /proc has no such process."""
+    try:
+        with open(f"/proc/{pid}/status") as fh:
+            for line in fh:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return None
+
+
 class Sandbox:
     """A sandbox moto server of `size` accounts in its own process (so its memory is its own)."""
 
@@ -107,14 +119,7 @@ class Sandbox:
         return self.info["url"]
 
     def peak_rss_mb(self) -> float | None:
-        try:
-            with open(f"/proc/{self.proc.pid}/status") as fh:
-                for line in fh:
-                    if line.startswith("VmHWM:"):
-                        return int(line.split()[1]) / 1024
-        except OSError:
-            pass
-        return None
+        return peak_rss_mb(self.proc.pid)
 
     def cpu_seconds(self) -> float:
         """User + system CPU seconds the server process has used so far (0 where /proc is missing)."""
